@@ -1,0 +1,41 @@
+"""Time formatting in the viewer's zone, always naming the zone."""
+
+from datetime import UTC, datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+def format_when(value: datetime, *, with_date: bool = True) -> str:
+    local = timezone.localtime(value)
+    zone = timezone.get_current_timezone_name()
+    clock = local.strftime("%H:%M")
+    if not with_date:
+        return f"{clock} ({zone})"
+    return f"{local.strftime('%a')} {local.day} {local.strftime('%b %Y')}, {clock} ({zone})"
+
+
+@register.filter
+def when(value: datetime | None) -> SafeString | str:
+    """`{{ dt|when }}` -> <time datetime="…Z">Tue 30 Mar 2027, 18:00 (Europe/Paris)</time>."""
+    if not value:
+        return ""
+    iso = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_html('<time datetime="{}">{}</time>', iso, format_when(value))
+
+
+@register.filter
+def when_date(value: datetime | None) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    return f"{local.day} {local.strftime('%b %Y')}"
+
+
+@register.simple_tag
+def current_zone() -> str:
+    return timezone.get_current_timezone_name()

@@ -1,0 +1,96 @@
+"""Load the demo programs. Safe to run any number of times: nothing is duplicated."""
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from mentorcircle.accounts.models import User
+from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+
+DEMO_PASSWORD = "mentorcircle"  # noqa: S105 - documented demo credential
+TAGS = ("Engineering", "Design", "Leadership", "Career change")
+MENTEE_NAMES = (
+    "Amara Okafor",
+    "Ben Carter",
+    "Chloé Dubois",
+    "Diego Alvarez",
+    "Elif Yilmaz",
+    "Finn Larsen",
+    "Grace Kim",
+    "Hiro Tanaka",
+    "Isla Murphy",
+    "Jonas Weber",
+    "Kavya Rao",
+    "Liam O'Brien",
+    "Maya Cohen",
+    "Noah Schmidt",
+    "Olivia Rossi",
+    "Pablo Ortega",
+    "Quinn Taylor",
+    "Rosa Silva",
+    "Sami Haddad",
+    "Tara Singh",
+)
+
+
+class Command(BaseCommand):
+    help = "Load the demo programs and people (idempotent)."
+
+    def person(self, email: str, full_name: str, headline: str = "", time_zone: str = "") -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": full_name, "headline": headline, "time_zone": time_zone}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def member(self, program: Program, user: User, role: str) -> Membership:
+        membership, _ = Membership.objects.get_or_create(program=program, user=user, defaults={"role": role})
+        return membership
+
+    @transaction.atomic
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        demo, _ = Program.objects.get_or_create(
+            slug="demo", defaults={"name": "Demo Mentoring Program", "allow_group_sessions": True}
+        )
+        spring, _ = Cohort.objects.get_or_create(program=demo, name="Spring 2027")
+        autumn, _ = Cohort.objects.get_or_create(program=demo, name="Autumn 2027")
+        tags = [Tag.objects.get_or_create(program=demo, name=name)[0] for name in TAGS]
+
+        pm = self.person("pm@example.com", "Priya Manager", "Runs the Demo Mentoring Program")
+        self.member(demo, pm, Membership.Role.MANAGER)
+        mentor = self.person(
+            "mentor@example.com", "Marco Mentor", "Staff engineer, 12 years in backend systems"
+        )
+        self.member(demo, mentor, Membership.Role.MENTOR).tags.add(tags[0], tags[2])
+        mentor2 = self.person("mentor2@example.com", "Mei Mentor", "Product designer and design lead")
+        self.member(demo, mentor2, Membership.Role.MENTOR).tags.add(tags[1])
+        for n in range(1, len(MENTEE_NAMES) + 1):
+            suffix = "" if n == 1 else str(n)
+            mentee = self.person(
+                f"mentee{suffix}@example.com", MENTEE_NAMES[n - 1], "Mentee, learning and growing"
+            )
+            membership = self.member(demo, mentee, Membership.Role.MENTEE)
+            membership.cohorts.add(spring if n % 2 else autumn)
+            membership.tags.add(tags[n % len(tags)])
+
+        other, _ = Program.objects.get_or_create(slug="other", defaults={"name": "Other Program"})
+        self.member(other, self.person("other-pm@example.com", "Olga Other-Manager"), Membership.Role.MANAGER)
+        self.member(
+            other, self.person("other-mentor@example.com", "Oscar Other-Mentor"), Membership.Role.MENTOR
+        )
+        self.member(
+            other, self.person("other-mentee@example.com", "Omar Other-Mentee"), Membership.Role.MENTEE
+        )
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo loaded. Sign in at http://127.0.0.1:8000 with password "
+                f"“{DEMO_PASSWORD}” as pm@example.com (program manager), mentor@example.com, "
+                "mentee@example.com, or other-pm@example.com (Other Program)."
+            )
+        )

@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+
+class Program(models.Model):
+    """A mentoring program and its settings."""
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80, unique=True)
+    allow_group_sessions = models.BooleanField(
+        "Allow Group Sessions",
+        default=False,
+        help_text="Lets both program managers and mentors create group sessions.",
+    )
+    default_min_participants = models.PositiveSmallIntegerField(
+        "Minimum participants",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Used when a session's creator leaves the field blank.",
+    )
+    default_max_participants = models.PositiveSmallIntegerField(
+        "Maximum participants",
+        default=40,
+        validators=[MinValueValidator(2), MaxValueValidator(1000)],
+        help_text="Used when a session's creator leaves the field blank. The host counts as 1.",
+    )
+    decision_hours_before = models.PositiveSmallIntegerField(
+        "Decide whether a session is held",
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text="Hours before start. A session below its minimum then is cancelled.",
+    )
+    join_minutes_before = models.PositiveSmallIntegerField(
+        "Participants may join the call",
+        default=10,
+        validators=[MaxValueValidator(120)],
+        help_text="Minutes before start.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:detail", args=[self.slug])
+
+
+class Cohort(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="cohort_unique_name_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="tag_unique_name_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person in a program, with one role there."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Program manager"
+        MENTOR = "mentor", "Mentor"
+        MENTEE = "mentee", "Mentee"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    cohorts = models.ManyToManyField(Cohort, blank=True, related_name="memberships")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("user__full_name", "user__email")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="membership_unique_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.program})"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER

@@ -1,0 +1,46 @@
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from mentorcircle.accounts.models import User
+from mentorcircle.programs.models import Membership, Program
+
+
+def membership_get(*, user: User, slug: str) -> Membership:
+    """The viewer's membership in the program, or 404 (outsiders never learn it exists)."""
+    try:
+        return Membership.objects.select_related("program").get(program__slug=slug, user=user)
+    except Membership.DoesNotExist:
+        raise Http404("No such program.") from None
+
+
+def program_get_for_manager(*, user: User, slug: str) -> Program:
+    membership = membership_get(user=user, slug=slug)
+    if not membership.is_manager:
+        raise Http404("No such program.")
+    return membership.program
+
+
+def programs_managed_by(*, user: User) -> QuerySet[Program]:
+    return Program.objects.filter(memberships__user=user, memberships__role=Membership.Role.MANAGER).order_by(
+        "name"
+    )
+
+
+def member_list(
+    *,
+    program: Program,
+    query: str = "",
+    role: str = "",
+    cohort_id: int | None = None,
+    tag_id: int | None = None,
+) -> QuerySet[Membership]:
+    members = program.memberships.select_related("user").prefetch_related("cohorts", "tags")
+    if query:
+        members = members.filter(Q(user__full_name__icontains=query) | Q(user__email__icontains=query))
+    if role:
+        members = members.filter(role=role)
+    if cohort_id:
+        members = members.filter(cohorts__id=cohort_id)
+    if tag_id:
+        members = members.filter(tags__id=tag_id)
+    return members.order_by("user__full_name", "user__email")

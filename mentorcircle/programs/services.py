@@ -1,0 +1,250 @@
+"""Every write to programs and memberships goes through here."""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from mentorcircle.accounts.models import User
+from mentorcircle.notifications import emails
+from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+
+
+class AlreadyMemberError(Exception):
+    pass
+
+
+def program_update_settings(
+    *,
+    program: Program,
+    allow_group_sessions: bool,
+    default_min_participants: int,
+    default_max_participants: int,
+    decision_hours_before: int,
+    join_minutes_before: int,
+) -> Program:
+    program.allow_group_sessions = allow_group_sessions
+    program.default_min_participants = default_min_participants
+    program.default_max_participants = default_max_participants
+    program.decision_hours_before = decision_hours_before
+    program.join_minutes_before = join_minutes_before
+    program.save()
+    return program
+
+
+def _invite_on_commit(membership: Membership, invited_by: User) -> None:
+    membership_id, name = membership.pk, invited_by.display_name
+    transaction.on_commit(
+        lambda: emails.send_member_invitation(membership_id=membership_id, invited_by_name=name)
+    )
+
+
+@transaction.atomic
+def member_add(
+    *,
+    program: Program,
+    email: str,
+    full_name: str,
+    role: str,
+    cohorts: Iterable[Cohort] = (),
+    tags: Iterable[Tag] = (),
+    invited_by: User,
+) -> Membership:
+    """Add a person to the program (creating their account if new) and email them an invitation."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name.strip())
+    elif Membership.objects.filter(program=program, user=user).exists():
+        raise AlreadyMemberError(f"{email} is already a member of {program.name}.")
+    membership = Membership.objects.create(program=program, user=user, role=role)
+    membership.cohorts.set(cohorts)
+    membership.tags.set(tags)
+    _invite_on_commit(membership, invited_by)
+    return membership
+
+
+# ---- CSV import -------------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 5000
+REQUIRED_COLUMNS = ("email", "name", "role")
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "cohort", "tags")
+ROLE_WORDS = {
+    "manager": Membership.Role.MANAGER,
+    "program manager": Membership.Role.MANAGER,
+    "pm": Membership.Role.MANAGER,
+    "mentor": Membership.Role.MENTOR,
+    "mentee": Membership.Role.MENTEE,
+}
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; nothing was imported."""
+
+
+Outcome = Literal["created", "updated", "unchanged", "rejected"]
+
+
+@dataclass
+class ImportRow:
+    line: int
+    email: str
+    outcome: Outcome
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{self.count(o)} {o}" for o in ("created", "updated", "unchanged", "rejected")]
+        return ", ".join(parts)
+
+
+def _split_names(value: str) -> list[str]:
+    return [name.strip() for name in value.replace(";", ",").split(",") if name.strip()]
+
+
+def _read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.") from None
+    if not text.strip():
+        raise ImportFileError("The file is empty.")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ImportFileError(
+                f"The first line must name the columns; missing: {', '.join(missing)}. "
+                f"Expected: {', '.join(KNOWN_COLUMNS)}."
+            )
+        unknown = [c for c in header if c not in KNOWN_COLUMNS]
+        if unknown:
+            raise ImportFileError(
+                f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(KNOWN_COLUMNS)}."
+            )
+        rows = []
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise ImportFileError(
+                    f"Line {reader.line_num} has {len(values)} values; the header has {len(header)}."
+                )
+            rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=True))))
+            if len(rows) > MAX_IMPORT_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_IMPORT_ROWS} rows; split it up.")
+    except csv.Error as error:
+        raise ImportFileError(f"Line {reader.line_num} is not valid CSV: {error}.") from None
+    if not rows:
+        raise ImportFileError("The file has a header but no members.")
+    return rows
+
+
+@transaction.atomic
+def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> ImportReport:
+    """Create or update members from CSV (email, name, role, cohort, tags).
+
+    A malformed file raises ImportFileError and changes nothing. Otherwise each row is
+    created, updated, unchanged or rejected with its reason; good rows are imported.
+    """
+    rows = _read_csv(data)
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    cohorts = {c.name.lower(): c for c in program.cohorts.all()}
+    tags = {t.name.lower(): t for t in program.tags.all()}
+
+    for line, row in rows:
+        email = row["email"].lower()
+
+        def reject(reason: str, *, line: int = line, email: str = email) -> None:
+            report.rows.append(ImportRow(line, email, "rejected", reason))
+
+        try:
+            validate_email(email)
+        except ValidationError:
+            reject(f"“{row['email']}” is not a valid email address.")
+            continue
+        if email in seen:
+            reject(f"Same email as line {seen[email]}.")
+            continue
+        seen[email] = line
+        role = ROLE_WORDS.get(row["role"].lower())
+        if role is None:
+            reject(f"Role “{row['role']}” is not one of: manager, mentor, mentee.")
+            continue
+        name = row["name"]
+        if len(name) > 150:
+            reject("Name is longer than 150 characters.")
+            continue
+        cohort_names = _split_names(row.get("cohort", ""))
+        tag_names = _split_names(row.get("tags", ""))
+        too_long = [n for n in cohort_names if len(n) > 100] + [n for n in tag_names if len(n) > 50]
+        if too_long:
+            reject(f"Cohort or tag name too long: “{too_long[0][:40]}…”.")
+            continue
+
+        row_cohorts = []
+        for cohort_name in cohort_names:
+            key = cohort_name.lower()
+            if key not in cohorts:
+                cohorts[key] = Cohort.objects.create(program=program, name=cohort_name)
+            row_cohorts.append(cohorts[key])
+        row_tags = []
+        for tag_name in tag_names:
+            key = tag_name.lower()
+            if key not in tags:
+                tags[key] = Tag.objects.create(program=program, name=tag_name)
+            row_tags.append(tags[key])
+
+        user = User.objects.filter(email__iexact=email).first()
+        membership = Membership.objects.filter(program=program, user=user).first() if user else None
+        if membership is None:
+            if user is None:
+                user = User.objects.create_user(email=email, full_name=name)
+            membership = Membership.objects.create(program=program, user=user, role=role)
+            membership.cohorts.set(row_cohorts)
+            membership.tags.set(row_tags)
+            _invite_on_commit(membership, invited_by)
+            report.rows.append(ImportRow(line, email, "created", membership.get_role_display()))
+            continue
+
+        user = membership.user
+        if user == invited_by and role != membership.role:
+            reject("You cannot change your own role.")
+            continue
+        changes = []
+        if role != membership.role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            changes.append(f"role → {membership.get_role_display()}")
+        if name and not user.full_name:
+            user.full_name = name
+            user.save(update_fields=["full_name"])
+            changes.append("name")
+        new_cohorts = set(row_cohorts) - set(membership.cohorts.all())
+        if new_cohorts:
+            membership.cohorts.add(*new_cohorts)
+            changes.append("cohort " + ", ".join(sorted(c.name for c in new_cohorts)))
+        new_tags = set(row_tags) - set(membership.tags.all())
+        if new_tags:
+            membership.tags.add(*new_tags)
+            changes.append("tags " + ", ".join(sorted(t.name for t in new_tags)))
+        if changes:
+            report.rows.append(ImportRow(line, email, "updated", "; ".join(changes)))
+        else:
+            report.rows.append(ImportRow(line, email, "unchanged", "Already a member."))
+    return report

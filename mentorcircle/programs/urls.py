@@ -1,0 +1,8 @@
+from django.urls import path
+
+from mentorcircle.programs import views
+
+app_name = "programs"
+urlpatterns = [
+    path("<slug:slug>/", views.program_detail, name="detail"),
+]

@@ -1,0 +1,123 @@
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+
+from mentorcircle.core.http import AuthedRequest
+from mentorcircle.programs import selectors, services
+from mentorcircle.programs.forms import (
+    MemberAddForm,
+    MemberFilterForm,
+    MemberImportForm,
+    ProgramSettingsForm,
+)
+from mentorcircle.programs.models import Program
+
+MEMBERS_PER_PAGE = 50
+
+View = Callable[..., HttpResponse]
+
+
+def manager_view(view: View) -> View:
+    """Signed-in program managers of `slug` only; everyone else gets 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: AuthedRequest, slug: str, *args: object, **kwargs: object) -> HttpResponse:
+        program = selectors.program_get_for_manager(user=request.user, slug=slug)
+        request.program = program  # type: ignore[attr-defined]  # read by the navigation
+        return view(request, program, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    membership = selectors.membership_get(user=request.user, slug=slug)
+    return render(request, "programs/detail.html", {"program": membership.program, "membership": membership})
+
+
+@manager_view
+def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:
+    return redirect("manage:members", program.slug)
+
+
+@manager_view
+def members(request: AuthedRequest, program: Program) -> HttpResponse:
+    form = MemberFilterForm(request.GET or None, program=program)
+    filters = form.cleaned_data if form.is_valid() else {}
+    member_qs = selectors.member_list(
+        program=program,
+        query=filters.get("q", ""),
+        role=filters.get("role", ""),
+        cohort_id=filters["cohort"].pk if filters.get("cohort") else None,
+        tag_id=filters["tag"].pk if filters.get("tag") else None,
+    )
+    page = Paginator(member_qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/manage/members.html",
+        {
+            "program": program,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "nav_section": "members",
+        },
+    )
+
+
+@manager_view
+def member_add(request: AuthedRequest, program: Program) -> HttpResponse:
+    form = MemberAddForm(request.POST or None, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.member_add(program=program, invited_by=request.user, **form.cleaned_data)
+        except services.AlreadyMemberError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"Added {membership.user.display_name}; an invitation is on its way.")
+            return redirect("manage:members", program.slug)
+    return render(
+        request,
+        "programs/manage/member_add.html",
+        {"program": program, "form": form, "nav_section": "members"},
+    )
+
+
+@manager_view
+def members_import(request: AuthedRequest, program: Program) -> HttpResponse:
+    form = MemberImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.members_import_csv(
+                program=program, data=form.cleaned_data["file"].read(), invited_by=request.user
+            )
+        except services.ImportFileError as error:
+            form.add_error("file", f"{error} Nothing was imported.")
+    return render(
+        request,
+        "programs/manage/members_import.html",
+        {"program": program, "form": form, "report": report, "nav_section": "members"},
+    )
+
+
+@manager_view
+def program_settings(request: AuthedRequest, program: Program) -> HttpResponse:
+    form = ProgramSettingsForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        services.program_update_settings(program=program, **form.cleaned_data)
+        messages.success(request, "Saved!")
+        return redirect("manage:settings", program.slug)
+    return render(
+        request,
+        "programs/manage/settings.html",
+        {"program": program, "form": form, "nav_section": "settings"},
+    )
