@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "mentorcircle.core",
     "mentorcircle.accounts",
     "mentorcircle.programs",
+    "mentorcircle.groupsessions",
 ]
 
 MIDDLEWARE = [
@@ -105,7 +106,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorcircle.programs.context_processors.navigation",
             ],
-            "builtins": ["mentorcircle.core.templatetags.when"],
+            "builtins": [
+                "mentorcircle.core.templatetags.when",
+                "mentorcircle.core.templatetags.markup",
+            ],
         },
     }
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from mentorcircle.accounts import selectors, services
 from mentorcircle.accounts.forms import ProfileForm
 from mentorcircle.core.http import AuthedRequest
+from mentorcircle.groupsessions.selectors import upcoming_hosted_by
 
 
 @login_required
@@ -15,7 +16,12 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "memberships": memberships, "nav_section": "profile"},
+        {
+            "person": person,
+            "memberships": memberships,
+            "sessions": upcoming_hosted_by(host=person, viewer=request.user),
+            "nav_section": "profile",
+        },
     )
 
 

@@ -39,3 +39,13 @@ def when_date(value: datetime | None) -> str:
 @register.simple_tag
 def current_zone() -> str:
     return timezone.get_current_timezone_name()
+
+
+@register.filter
+def when_day(value: datetime | None) -> str:
+    return str(timezone.localtime(value).day) if value else ""
+
+
+@register.filter
+def when_month(value: datetime | None) -> str:
+    return timezone.localtime(value).strftime("%b") if value else ""

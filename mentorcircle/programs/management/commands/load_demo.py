@@ -1,14 +1,32 @@
 """Load the demo programs. Safe to run any number of times: nothing is duplicated."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from mentorcircle.accounts.models import User
+from mentorcircle.groupsessions import services
+from mentorcircle.groupsessions.models import GroupSession
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
 DEMO_PASSWORD = "mentorcircle"  # noqa: S105 - documented demo credential
 TAGS = ("Engineering", "Design", "Leadership", "Career change")
+SYSTEM_DESIGN = """How do you approach a system design interview without freezing?
+
+We will design a **URL shortener** together, then talk through:
+
+- clarifying requirements and numbers
+- drawing the first boxes
+- where to go deeper, and when to stop
+
+Bring questions!"""
+PORTFOLIO = "Bring one project from your portfolio. Each of you gets ten minutes of feedback from the group."
+KICK_OFF = (
+    "Welcome to the Spring 2027 cohort: how the program works, who is who, and how to get the most out of it."
+)
 MENTEE_NAMES = (
     "Amara Okafor",
     "Ben Carter",
@@ -52,6 +70,46 @@ class Command(BaseCommand):
         membership, _ = Membership.objects.get_or_create(program=program, user=user, defaults={"role": role})
         return membership
 
+    def sessions(self, program: Program, *, pm: User, mentor: User, mentor2: User) -> None:
+        """A few upcoming sessions, created once (found again by host and title)."""
+        if GroupSession.objects.filter(program=program).exists():
+            return
+        soon = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+        mentees = list(
+            User.objects.filter(
+                memberships__program=program, memberships__role=Membership.Role.MENTEE
+            ).order_by("email")
+        )
+        plans = [
+            (mentor, "System design interviews: a masterclass", SYSTEM_DESIGN, soon, 90, 3, 12, mentees[:6]),
+            (
+                mentor2,
+                "Portfolio reviews for career changers",
+                PORTFOLIO,
+                soon + timedelta(days=4),
+                60,
+                4,
+                8,
+                mentees[6:8],
+            ),
+            (pm, "Spring 2027 cohort kick-off", KICK_OFF, soon + timedelta(days=7), 60, 1, 40, mentees[:14]),
+        ]
+        for host, title, description, starts_at, minutes, low, high, attendees in plans:
+            session = services.session_create(
+                program=program,
+                host=host,
+                details=services.SessionDetails(
+                    title=title,
+                    description=description,
+                    starts_at=starts_at,
+                    duration=timedelta(minutes=minutes),
+                    min_participants=low,
+                    max_participants=high,
+                ),
+            )
+            for person in attendees:
+                services.participant_join(session=session, user=person)
+
     @transaction.atomic
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         demo, _ = Program.objects.get_or_create(
@@ -77,6 +135,8 @@ class Command(BaseCommand):
             membership = self.member(demo, mentee, Membership.Role.MENTEE)
             membership.cohorts.add(spring if n % 2 else autumn)
             membership.tags.add(tags[n % len(tags)])
+
+        self.sessions(demo, pm=pm, mentor=mentor, mentor2=mentor2)
 
         other, _ = Program.objects.get_or_create(slug="other", defaults={"name": "Other Program"})
         self.member(other, self.person("other-pm@example.com", "Olga Other-Manager"), Membership.Role.MANAGER)

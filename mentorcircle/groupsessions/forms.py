@@ -1,0 +1,174 @@
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from mentorcircle.accounts.models import User
+from mentorcircle.accounts.timezones import is_valid_timezone
+from mentorcircle.groupsessions.models import GroupSession
+from mentorcircle.groupsessions.services import SessionDetails, SessionError, validate_details
+from mentorcircle.programs.models import Program
+
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+# Where each rule's message from the services belongs in this form.
+ERROR_FIELDS = {"duration": "duration_hours", "reason": None}
+
+
+class SessionForm(forms.Form):
+    """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
+
+    program = forms.ModelChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
+    title = forms.CharField(label="Title", max_length=200)
+    description = forms.CharField(
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown formatting is allowed.",
+    )
+    starts_at = forms.DateTimeField(
+        label="Start time",
+        input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+    )
+    time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
+    duration_hours = forms.IntegerField(
+        label="Hours",
+        min_value=0,
+        max_value=12,
+        initial=1,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 12}),
+    )
+    duration_minutes = forms.IntegerField(
+        label="Minutes",
+        min_value=0,
+        max_value=59,
+        initial=0,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 59, "step": 5}),
+    )
+    min_participants = forms.IntegerField(
+        label="Minimum participants",
+        required=False,
+        min_value=1,
+        help_text="Needed for this group session to be held. Leave blank for 1.",
+    )
+    max_participants = forms.IntegerField(
+        label="Maximum participants",
+        required=False,
+        min_value=2,
+        help_text="The host counts as 1 participant. Leave blank for 40.",
+    )
+    invitees = forms.ModelMultipleChoiceField(
+        label="Invite participants",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        help_text="Start typing a member's name. Inviting does not make the session exclusive: "
+        "any member can still view and book it.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        programs: list[Program],
+        variant: str = "manager",
+        session: GroupSession | None = None,
+        now: datetime | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.session = session
+        self.now = now or timezone.now()
+        if session is not None:
+            kwargs.setdefault("initial", initial_for(session))
+        super().__init__(*args, **kwargs)
+        program_field = cast(forms.ModelChoiceField, self.fields["program"])
+        program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
+        if len(programs) == 1 or session is not None:
+            self.fields["program"].widget = forms.HiddenInput()
+            self.fields["program"].initial = programs[0].pk
+        self.programs = {p.pk: p for p in programs}
+        default = programs[0]
+        self.fields[
+            "min_participants"
+        ].help_text = (
+            f"Needed for this group session to be held. Leave blank for {default.default_min_participants}."
+        )
+        self.fields[
+            "max_participants"
+        ].help_text = f"The host counts as 1 participant. Leave blank for {default.default_max_participants}."
+        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
+            memberships__program__in=programs
+        ).distinct()
+        self.fields["time_zone"].initial = timezone.get_current_timezone_name()
+        if variant == "mentor":
+            self.fields["description"].label = "Describe the objective of your masterclass"
+            self.fields["invitees"].label = "Guests"
+        self.input_zone = self._input_zone()
+
+    def _input_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone the browser's date-and-time input was filled in."""
+        name = (self.data.get("time_zone") if self.is_bound else "") or ""
+        if is_valid_timezone(name):
+            return zoneinfo.ZoneInfo(name)
+        return cast(zoneinfo.ZoneInfo, timezone.get_current_timezone())
+
+    def full_clean(self) -> None:
+        with timezone.override(self.input_zone):
+            super().full_clean()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        program = data.get("program")
+        needed = ("title", "description", "starts_at", "duration_hours", "duration_minutes")
+        if program is None or any(data.get(name) is None for name in needed):
+            return data
+        details = SessionDetails(
+            title=data["title"],
+            description=data["description"],
+            starts_at=data["starts_at"],
+            duration=timedelta(hours=data["duration_hours"], minutes=data["duration_minutes"]),
+            min_participants=data.get("min_participants") or program.default_min_participants,
+            max_participants=data.get("max_participants") or program.default_max_participants,
+        )
+        moved = self.session is None or details.starts_at != self.session.starts_at
+        try:
+            validate_details(details, now=self.now, check_start=moved)
+        except SessionError as error:
+            self.add_error(ERROR_FIELDS.get(error.field or "", error.field), error.message)
+        self.details = details
+        return data
+
+    def selected_invitees(self) -> list[User]:
+        """People already picked in the invite field (to show them again after an error)."""
+        if not self.is_bound:
+            return []
+        ids = [value for value in cast(QueryDict, self.data).getlist("invitees") if value.isdigit()]
+        members = User.objects.filter(memberships__program__in=self.programs.values()).distinct()
+        return list(members.filter(pk__in=ids).order_by("full_name"))
+
+    def add_service_error(self, error: SessionError) -> None:
+        self.add_error(ERROR_FIELDS.get(error.field or "", error.field), error.message)
+
+
+def initial_for(session: GroupSession) -> dict[str, Any]:
+    minutes = int(session.duration / timedelta(minutes=1))
+    return {
+        "program": session.program_id,
+        "title": session.title,
+        "description": session.description,
+        "starts_at": timezone.localtime(session.starts_at).replace(tzinfo=None),
+        "duration_hours": minutes // 60,
+        "duration_minutes": minutes % 60,
+        "min_participants": session.min_participants,
+        "max_participants": session.max_participants,
+    }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Participants see this reason.",
+    )

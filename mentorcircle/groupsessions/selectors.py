@@ -1,0 +1,128 @@
+"""Every read of group sessions. Lists cost a fixed number of queries, whatever their size."""
+
+from datetime import datetime
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from mentorcircle.accounts.models import User
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.programs.models import Membership, Program
+
+FUTURE, PAST = "future", "past"
+
+
+def with_counts(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
+    return sessions.select_related("host", "program").annotate(
+        seats_taken=Count("participants", filter=Q(participants__status__in=Participant.SEATED)),
+        waitlist_size=Count("participants", filter=Q(participants__status=Participant.Status.WAITLISTED)),
+    )
+
+
+def with_attendees(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
+    """Prefetch the people holding a seat or waiting, host first, as `attendees`."""
+    attendees = (
+        Participant.objects.filter(status__in=(*Participant.SEATED, Participant.Status.WAITLISTED))
+        .select_related("user")
+        .order_by("status", "user__full_name", "user__email")
+    )
+    return sessions.prefetch_related(Prefetch("participants", queryset=attendees, to_attr="attendees"))
+
+
+def with_my_status(sessions: QuerySet[GroupSession], *, user: User) -> QuerySet[GroupSession]:
+    mine = Participant.objects.filter(session=OuterRef("pk"), user=user).values("status")[:1]
+    return sessions.annotate(my_status=Subquery(mine))
+
+
+def when(sessions: QuerySet[GroupSession], *, tab: str, now: datetime) -> QuerySet[GroupSession]:
+    """Future: not cancelled and not yet over, soonest first. Past: over or cancelled, latest first."""
+    if tab == PAST:
+        return sessions.filter(Q(ends_at__lte=now) | Q(status=GroupSession.Status.CANCELLED)).order_by(
+            "-starts_at", "-id"
+        )
+    return (
+        sessions.filter(ends_at__gt=now)
+        .exclude(status=GroupSession.Status.CANCELLED)
+        .order_by("starts_at", "id")
+    )
+
+
+def sessions_for_person(*, user: User, tab: str, now: datetime | None = None) -> QuerySet[GroupSession]:
+    """Sessions the person hosts, holds a seat in, waits for or is invited to."""
+    now = now or timezone.now()
+    involved = Participant.objects.filter(
+        user=user,
+        status__in=(*Participant.SEATED, Participant.Status.WAITLISTED, Participant.Status.INVITED),
+    ).values("session_id")
+    sessions = GroupSession.objects.filter(pk__in=involved)
+    return with_attendees(with_my_status(with_counts(when(sessions, tab=tab, now=now)), user=user))
+
+
+def sessions_for_program(
+    *, program: Program, tab: str, user: User, now: datetime | None = None
+) -> QuerySet[GroupSession]:
+    now = now or timezone.now()
+    sessions = GroupSession.objects.filter(program=program)
+    return with_my_status(with_counts(when(sessions, tab=tab, now=now)), user=user)
+
+
+def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None) -> QuerySet[GroupSession]:
+    """A host's upcoming sessions in the programs the viewer belongs to (for the public profile)."""
+    now = now or timezone.now()
+    sessions = GroupSession.objects.filter(
+        host=host, program__in=Program.objects.filter(memberships__user=viewer)
+    )
+    return with_my_status(with_counts(when(sessions, tab=FUTURE, now=now)), user=viewer)
+
+
+def session_get_visible(*, user: User, pk: int) -> tuple[GroupSession, Membership]:
+    """The session and the viewer's membership in its program; 404 for anyone outside it."""
+    session = with_counts(GroupSession.objects.filter(pk=pk)).first()
+    if session is None:
+        raise Http404("No such session.")
+    membership = Membership.objects.filter(program_id=session.program_id, user=user).first()
+    if membership is None:
+        raise Http404("No such session.")
+    return session, membership
+
+
+def participant_for(*, session: GroupSession, user: User) -> Participant | None:
+    return Participant.objects.filter(session=session, user=user).first()
+
+
+def waitlist_position(*, participant: Participant) -> int:
+    ahead = Participant.objects.filter(
+        session_id=participant.session_id,
+        status=Participant.Status.WAITLISTED,
+    ).filter(
+        Q(waitlisted_at__lt=participant.waitlisted_at)
+        | Q(waitlisted_at=participant.waitlisted_at, id__lt=participant.pk)
+    )
+    return ahead.count() + 1
+
+
+def session_people(*, session: GroupSession) -> dict[str, list[Participant]]:
+    """Everyone with a row, grouped by status, in one query."""
+    groups: dict[str, list[Participant]] = {status: [] for status in Participant.Status.values}
+    rows = (
+        Participant.objects.filter(session=session)
+        .select_related("user")
+        .order_by("waitlisted_at", "user__full_name", "user__email")
+    )
+    for participant in rows:
+        groups[participant.status].append(participant)
+    return groups
+
+
+def member_suggestions(*, program: Program, query: str, exclude: User, limit: int = 8) -> QuerySet[User]:
+    """Members of the program whose name or email matches, for the invite type-ahead."""
+    query = query.strip()
+    if len(query) < 1:
+        return User.objects.none()
+    return (
+        User.objects.filter(memberships__program=program)
+        .filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+        .exclude(pk=exclude.pk)
+        .order_by("full_name", "email")[:limit]
+    )

@@ -1,0 +1,313 @@
+"""Every write to group sessions and their participants goes through here.
+
+Seat-taking writes lock the session row first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite
+the IMMEDIATE transaction already serialises writers), then count, so the number of seated
+participants can never pass the maximum, however many people click Join at once.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mentorcircle.accounts.models import User
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.programs.models import Membership, Program
+
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(hours=12)
+MAX_PARTICIPANTS = 1000
+NOT_ENOUGH_PARTICIPANTS = "Not enough participants"
+CREATOR_ROLES = (Membership.Role.MANAGER, Membership.Role.MENTOR)
+
+Status = Participant.Status
+
+
+class SessionError(Exception):
+    """A rule was broken; `field` names the form field the message belongs next to, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    title: str
+    description: str
+    starts_at: datetime
+    duration: timedelta
+    min_participants: int
+    max_participants: int
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def validate_details(details: SessionDetails, *, now: datetime, check_start: bool = True) -> None:
+    """The rules every session obeys, whoever creates or edits it."""
+    if not details.title.strip():
+        raise SessionError("Give the session a title.", "title")
+    if len(details.title) > 200:
+        raise SessionError("Keep the title to 200 characters or fewer.", "title")
+    if not details.description.strip():
+        raise SessionError("Describe the session.", "description")
+    if check_start and details.starts_at <= now:
+        raise SessionError("Choose a start time in the future.", "starts_at")
+    if not MIN_DURATION <= details.duration <= MAX_DURATION:
+        raise SessionError("The duration must be between 5 minutes and 12 hours.", "duration")
+    if not 2 <= details.max_participants <= MAX_PARTICIPANTS:
+        raise SessionError(
+            f"The maximum must be between 2 and {MAX_PARTICIPANTS} (the host counts as 1).",
+            "max_participants",
+        )
+    if not 1 <= details.min_participants <= details.max_participants:
+        raise SessionError("The minimum must be at least 1 and no more than the maximum.", "min_participants")
+
+
+def can_create_sessions(*, membership: Membership | None) -> bool:
+    return bool(membership and membership.program.allow_group_sessions and membership.role in CREATOR_ROLES)
+
+
+def can_manage_session(*, session: GroupSession, user: User, membership: Membership | None) -> bool:
+    """The host and the program's managers may edit and cancel."""
+    return session.host_id == user.pk or bool(
+        membership and membership.program_id == session.program_id and membership.is_manager
+    )
+
+
+def _decide_at(*, starts_at: datetime, program: Program, now: datetime) -> datetime:
+    point = starts_at - timedelta(hours=program.decision_hours_before)
+    return point if point > now else starts_at
+
+
+def _invite(*, session: GroupSession, invitees: Iterable[User], invited_by: User) -> list[Participant]:
+    """Add invited rows for members of the session's program who have no row yet."""
+    wanted = {user.pk for user in invitees} - {session.host_id}
+    if not wanted:
+        return []
+    members = set(
+        Membership.objects.filter(program_id=session.program_id, user_id__in=wanted).values_list(
+            "user_id", flat=True
+        )
+    )
+    existing = set(
+        Participant.objects.filter(session=session, user_id__in=members).values_list("user_id", flat=True)
+    )
+    rows = [
+        Participant(session=session, user_id=user_id, status=Status.INVITED, invited_by=invited_by)
+        for user_id in sorted(members - existing)
+    ]
+    return Participant.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def session_create(
+    *,
+    program: Program,
+    host: User,
+    details: SessionDetails,
+    invitees: Iterable[User] = (),
+    now: datetime | None = None,
+) -> GroupSession:
+    now = _now(now)
+    membership = Membership.objects.select_related("program").filter(program=program, user=host).first()
+    if not can_create_sessions(membership=membership):
+        raise SessionError("Group sessions are not enabled for you in this program.")
+    validate_details(details, now=now)
+    session = GroupSession.objects.create(
+        program=program,
+        host=host,
+        title=details.title.strip(),
+        description=details.description.strip(),
+        starts_at=details.starts_at,
+        duration=details.duration,
+        ends_at=details.starts_at + details.duration,
+        min_participants=details.min_participants,
+        max_participants=details.max_participants,
+        decide_at=_decide_at(starts_at=details.starts_at, program=program, now=now),
+    )
+    Participant.objects.create(session=session, user=host, status=Status.HOST)
+    _invite(session=session, invitees=invitees, invited_by=host)
+    return session
+
+
+def _lock(session_id: int) -> GroupSession:
+    return GroupSession.objects.select_for_update().select_related("program").get(pk=session_id)
+
+
+def _seated_count(session: GroupSession) -> int:
+    return Participant.objects.filter(session=session, status__in=Participant.SEATED).count()
+
+
+def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Participant]:
+    """Fill free seats from the waitlist, first in line first. Caller holds the session lock."""
+    free = session.max_participants - _seated_count(session)
+    if free <= 0:
+        return []
+    promoted = list(
+        Participant.objects.filter(session=session, status=Status.WAITLISTED).order_by("waitlisted_at", "id")[
+            :free
+        ]
+    )
+    for participant in promoted:
+        participant.status = Status.REGISTERED
+        participant.waitlisted_at = None
+        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    return promoted
+
+
+def _check_open(session: GroupSession, *, now: datetime) -> None:
+    if session.is_cancelled:
+        raise SessionError("This session was cancelled, so it cannot be joined.")
+    if session.starts_at <= now:
+        raise SessionError("This session has already started, so it cannot be joined.")
+
+
+def participant_join(*, session: GroupSession, user: User, now: datetime | None = None) -> Participant:
+    """Take a seat, or a place on the waitlist when the session is full. Safe to repeat."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if not Membership.objects.filter(program_id=session.program_id, user=user).exists():
+            raise SessionError("Only members of this program can join.")
+        participant = Participant.objects.filter(session=session, user=user).first()
+        if participant and participant.status in (*Participant.SEATED, Status.WAITLISTED):
+            return participant
+        _check_open(session, now=now)
+        if _seated_count(session) < session.max_participants:
+            status, waitlisted_at = Status.REGISTERED, None
+        else:
+            status, waitlisted_at = Status.WAITLISTED, now
+        if participant is None:
+            participant = Participant.objects.create(
+                session=session, user=user, status=status, waitlisted_at=waitlisted_at
+            )
+        else:
+            participant.status, participant.waitlisted_at = status, waitlisted_at
+            participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        return participant
+
+
+def participant_leave(*, session: GroupSession, user: User, now: datetime | None = None) -> list[Participant]:
+    """Give up a seat or a waitlist place; returns whoever was promoted into the freed seat."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        participant = Participant.objects.filter(session=session, user=user).first()
+        if participant is None or participant.status not in (Status.REGISTERED, Status.WAITLISTED):
+            if participant and participant.status == Status.HOST:
+                raise SessionError("As the host you cannot leave; cancel the session instead.")
+            return []
+        had_seat = participant.has_seat
+        participant.status, participant.waitlisted_at = Status.LEFT, None
+        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        if had_seat and not session.is_cancelled and session.starts_at > now:
+            return _promote_from_waitlist(session, now=now)
+        return []
+
+
+def session_update(
+    *,
+    session: GroupSession,
+    actor: User,
+    details: SessionDetails,
+    invitees: Iterable[User] = (),
+    now: datetime | None = None,
+) -> GroupSession:
+    """Edit a session; keeps registrations, promotes from the waitlist if the maximum grew."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if session.is_cancelled:
+            raise SessionError("A cancelled session cannot be edited.")
+        if session.ends_at <= now:
+            raise SessionError("A past session cannot be edited.")
+        moved = details.starts_at != session.starts_at
+        validate_details(details, now=now, check_start=moved)
+        seated = _seated_count(session)
+        if details.max_participants < seated:
+            raise SessionError(
+                f"{seated} people are already registered (host included); "
+                f"the maximum cannot be lower than {seated}.",
+                "max_participants",
+            )
+        if moved or details.duration != session.duration or details.title.strip() != session.title:
+            session.version = F("version") + 1
+        if moved:
+            # A new time is a new decision: decide again relative to the new start.
+            session.decide_at = _decide_at(starts_at=details.starts_at, program=session.program, now=now)
+            session.status = GroupSession.Status.SCHEDULED
+        session.title = details.title.strip()
+        session.description = details.description.strip()
+        session.starts_at = details.starts_at
+        session.duration = details.duration
+        session.ends_at = details.starts_at + details.duration
+        session.min_participants = details.min_participants
+        session.max_participants = details.max_participants
+        session.save()
+        session.refresh_from_db(fields=["version"])
+        _promote_from_waitlist(session, now=now)
+        _invite(session=session, invitees=invitees, invited_by=actor)
+        return session
+
+
+def session_cancel(
+    *, session: GroupSession, actor: User, reason: str, now: datetime | None = None
+) -> GroupSession:
+    now = _now(now)
+    reason = reason.strip()
+    if not reason:
+        raise SessionError("Tell participants why the session is cancelled.", "reason")
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if session.is_cancelled:
+            return session
+        if session.ends_at <= now:
+            raise SessionError("A past session cannot be cancelled.")
+        session.status = GroupSession.Status.CANCELLED
+        session.cancel_reason = reason[:500]
+        session.cancelled_at = now
+        session.version = F("version") + 1
+        session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
+        session.refresh_from_db(fields=["version"])
+        return session
+
+
+def session_decide(*, session_id: int, now: datetime | None = None) -> str | None:
+    """Hold or cancel a session whose decision time has come. Returns the new status, or None
+    if there was nothing to decide (already decided, cancelled, not yet due, or gone)."""
+    now = _now(now)
+    with transaction.atomic():
+        session = GroupSession.objects.select_for_update().filter(pk=session_id).first()
+        if session is None or session.status != GroupSession.Status.SCHEDULED or session.decide_at > now:
+            return None
+        if _seated_count(session) >= session.min_participants:
+            session.status = GroupSession.Status.CONFIRMED
+            session.save(update_fields=["status", "updated_at"])
+        else:
+            session.status = GroupSession.Status.CANCELLED
+            session.cancel_reason = NOT_ENOUGH_PARTICIPANTS
+            session.cancelled_at = now
+            session.version = F("version") + 1
+            session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
+        return session.status
+
+
+def sessions_decide_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Decide every session that is due. Safe to run any number of times."""
+    now = _now(now)
+    due = GroupSession.objects.filter(status=GroupSession.Status.SCHEDULED, decide_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    outcome = {GroupSession.Status.CONFIRMED.value: 0, GroupSession.Status.CANCELLED.value: 0}
+    for session_id in list(due):
+        status = session_decide(session_id=session_id, now=now)
+        if status:
+            outcome[status] += 1
+    return outcome

@@ -1,0 +1,232 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mentorcircle.accounts.models import User
+from mentorcircle.core.http import AuthedRequest
+from mentorcircle.groupsessions import selectors, services
+from mentorcircle.groupsessions.forms import CancelForm, SessionForm
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.programs.models import Membership, Program
+from mentorcircle.programs.views import manager_view
+
+
+def _tab(request: AuthedRequest) -> str:
+    return selectors.PAST if request.GET.get("tab") == selectors.PAST else selectors.FUTURE
+
+
+def _creatable_programs(user: User) -> list[Program]:
+    memberships = Membership.objects.filter(user=user).select_related("program").order_by("program__name")
+    return [m.program for m in memberships if services.can_create_sessions(membership=m)]
+
+
+@login_required
+def personal_sessions(request: AuthedRequest) -> HttpResponse:
+    tab = _tab(request)
+    sessions = selectors.sessions_for_person(user=request.user, tab=tab)
+    return render(
+        request,
+        "groupsessions/personal_sessions.html",
+        {
+            "tab": tab,
+            "sessions": sessions,
+            "can_create": bool(_creatable_programs(request.user)),
+            "nav_section": "sessions",
+        },
+    )
+
+
+def _create(
+    request: AuthedRequest,
+    *,
+    programs: list[Program],
+    variant: str,
+    done_url: str,
+    template: str,
+    extra: dict[str, object],
+) -> HttpResponse:
+    form = SessionForm(request.POST or None, programs=programs, variant=variant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_create(
+                program=form.cleaned_data["program"],
+                host=request.user,
+                details=form.details,
+                invitees=form.cleaned_data["invitees"],
+            )
+        except services.SessionError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Created!")
+            return redirect(done_url)
+    return render(request, template, {"form": form, "variant": variant, **extra})
+
+
+@login_required
+def personal_session_create(request: AuthedRequest) -> HttpResponse:
+    programs = _creatable_programs(request.user)
+    if not programs:
+        return render(request, "groupsessions/not_enabled.html", {"nav_section": "sessions"}, status=403)
+    return _create(
+        request,
+        programs=programs,
+        variant="mentor",
+        done_url=reverse("personal:sessions"),
+        template="groupsessions/personal_create.html",
+        extra={"nav_section": "sessions", "cancel_url": reverse("personal:sessions")},
+    )
+
+
+@manager_view
+def manager_sessions(request: AuthedRequest, program: Program) -> HttpResponse:
+    tab = _tab(request)
+    sessions = selectors.sessions_for_program(program=program, tab=tab, user=request.user)
+    return render(
+        request,
+        "groupsessions/manager_sessions.html",
+        {"program": program, "tab": tab, "sessions": sessions, "nav_section": "sessions"},
+    )
+
+
+@manager_view
+def manager_session_create(request: AuthedRequest, program: Program) -> HttpResponse:
+    if not program.allow_group_sessions:
+        return render(
+            request,
+            "groupsessions/not_enabled.html",
+            {"program": program, "nav_section": "sessions"},
+            status=403,
+        )
+    done = reverse("manage:sessions", args=[program.slug])
+    return _create(
+        request,
+        programs=[program],
+        variant="manager",
+        done_url=done,
+        template="groupsessions/manager_create.html",
+        extra={"program": program, "nav_section": "sessions", "cancel_url": done},
+    )
+
+
+@login_required
+def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, membership = selectors.session_get_visible(user=request.user, pk=pk)
+    me = selectors.participant_for(session=session, user=request.user)
+    can_manage = services.can_manage_session(session=session, user=request.user, membership=membership)
+    people = selectors.session_people(session=session)
+    return render(
+        request,
+        "groupsessions/detail.html",
+        {
+            "session": session,
+            "me": me,
+            "position": selectors.waitlist_position(participant=me)
+            if me and me.status == Participant.Status.WAITLISTED
+            else None,
+            "can_manage": can_manage,
+            "people": people,
+            "seated": people[Participant.Status.HOST] + people[Participant.Status.REGISTERED],
+            "share_url": request.build_absolute_uri(session.get_absolute_url()),
+        },
+    )
+
+
+def _act(request: AuthedRequest, pk: int, action: Callable[[GroupSession], None]) -> HttpResponse:
+    session, _ = selectors.session_get_visible(user=request.user, pk=pk)
+    try:
+        action(session)
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    return redirect(session)
+
+
+@login_required
+@require_POST
+def session_join(request: AuthedRequest, pk: int) -> HttpResponse:
+    def join(session: GroupSession) -> None:
+        participant = services.participant_join(session=session, user=request.user)
+        if participant.status == Participant.Status.WAITLISTED:
+            messages.success(request, "The session is full: you're on the waitlist.")
+        else:
+            messages.success(request, "You're registered!")
+
+    return _act(request, pk, join)
+
+
+@login_required
+@require_POST
+def session_leave(request: AuthedRequest, pk: int) -> HttpResponse:
+    def leave(session: GroupSession) -> None:
+        services.participant_leave(session=session, user=request.user)
+        messages.success(request, "You're no longer registered for this session.")
+
+    return _act(request, pk, leave)
+
+
+def _managed(request: AuthedRequest, pk: int) -> GroupSession:
+    session, membership = selectors.session_get_visible(user=request.user, pk=pk)
+    if not services.can_manage_session(session=session, user=request.user, membership=membership):
+        raise Http404("No such session.")
+    return session
+
+
+@login_required
+def session_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    variant = "manager" if session.host_id != request.user.pk else "mentor"
+    form = SessionForm(request.POST or None, programs=[session.program], variant=variant, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(
+                session=session,
+                actor=request.user,
+                details=form.details,
+                invitees=form.cleaned_data["invitees"],
+            )
+        except services.SessionError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, "Saved!")
+            return redirect(session)
+    return render(
+        request,
+        "groupsessions/edit.html",
+        {"form": form, "session": session, "variant": variant, "cancel_url": session.get_absolute_url()},
+    )
+
+
+@login_required
+def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(session=session, actor=request.user, reason=form.cleaned_data["reason"])
+        except services.SessionError as error:
+            form.add_error("reason" if error.field == "reason" else None, error.message)
+        else:
+            messages.success(request, "Session cancelled. Everyone registered will be told.")
+            return redirect(session)
+    return render(request, "groupsessions/cancel.html", {"form": form, "session": session})
+
+
+@login_required
+def member_suggest(request: AuthedRequest) -> JsonResponse:
+    """Type-ahead over the members of one of the viewer's programs (JSON)."""
+    program_id = request.GET.get("program", "")
+    membership = (
+        Membership.objects.filter(user=request.user, program_id=program_id).select_related("program").first()
+        if program_id.isdigit()
+        else None
+    )
+    if membership is None:
+        raise Http404("No such program.")
+    people = selectors.member_suggestions(
+        program=membership.program, query=request.GET.get("q", "")[:100], exclude=request.user
+    )
+    return JsonResponse({"results": [{"id": p.pk, "name": p.display_name, "email": p.email} for p in people]})
