@@ -197,6 +197,12 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             reject(f"Cohort or tag name too long: “{too_long[0][:40]}…”.")
             continue
 
+        user = User.objects.filter(email__iexact=email).first()
+        membership = Membership.objects.filter(program=program, user=user).first() if user else None
+        if membership is not None and user == invited_by and role != membership.role:
+            reject("You cannot change your own role.")
+            continue
+
         row_cohorts = []
         for cohort_name in cohort_names:
             key = cohort_name.lower()
@@ -210,8 +216,6 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
                 tags[key] = Tag.objects.create(program=program, name=tag_name)
             row_tags.append(tags[key])
 
-        user = User.objects.filter(email__iexact=email).first()
-        membership = Membership.objects.filter(program=program, user=user).first() if user else None
         if membership is None:
             if user is None:
                 user = User.objects.create_user(email=email, full_name=name)
@@ -223,9 +227,6 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             continue
 
         user = membership.user
-        if user == invited_by and role != membership.role:
-            reject("You cannot change your own role.")
-            continue
         changes = []
         if role != membership.role:
             membership.role = role

@@ -1,0 +1,116 @@
+"""Settings come from the environment and fail loudly on bad values."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mentorcircle.settings import env_bool, env_int, env_list
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Variables that would change the outcome; the test suite itself sets DJANGO_ALLOW_ASYNC_UNSAFE.
+OUR_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SITE_URL",
+    "CSRF_TRUSTED_ORIGINS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="mentorcircle.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run(["-c", "import mentorcircle.settings"], tmp_path, DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key(tmp_path):
+    result = run(["-c", "import mentorcircle.settings"], tmp_path, DEBUG="false", SECRET_KEY="too-short")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_garbled_debug_value_stops_the_start_with_its_name(tmp_path):
+    result = run(["-c", "import mentorcircle.settings"], tmp_path, DEBUG="ture")
+
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'ture'" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64)[:50],
+        ALLOWED_HOSTS="example.com",
+        SITE_URL="https://example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), (" TRUE ", True), ("on", True), ("no", False), ("", False)]
+)
+def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
+    monkeypatch.setenv("MC_FLAG", raw)
+
+    assert env_bool("MC_FLAG", not expected) is expected
+
+
+def test_env_bool_uses_the_default_when_unset(monkeypatch):
+    monkeypatch.delenv("MC_FLAG", raising=False)
+
+    assert env_bool("MC_FLAG", True) is True
+    assert env_bool("MC_FLAG", False) is False
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "yes please", "tru"])
+def test_env_bool_rejects_garbage(monkeypatch, raw):
+    monkeypatch.setenv("MC_FLAG", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="MC_FLAG must be true or false"):
+        env_bool("MC_FLAG", False)
+
+
+def test_env_int_rejects_garbage_and_reads_numbers(monkeypatch):
+    monkeypatch.setenv("MC_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="MC_NUMBER must be a whole number"):
+        env_int("MC_NUMBER", 1)
+
+    monkeypatch.setenv("MC_NUMBER", "12")
+    assert env_int("MC_NUMBER", 1) == 12
+
+
+def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
+    monkeypatch.setenv("MC_HOSTS", " example.com, ,www.example.com ")
+
+    assert env_list("MC_HOSTS", []) == ["example.com", "www.example.com"]
