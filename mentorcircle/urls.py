@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("mentorcircle.groupsessions.personal_urls")),
     path("", include("mentorcircle.groupsessions.urls")),
+    path("", include("mentorcircle.notifications.urls")),
     path("", include("mentorcircle.accounts.urls")),
     path("programs/", include("mentorcircle.programs.urls")),
     path("manage/", include("mentorcircle.programs.manage_urls")),

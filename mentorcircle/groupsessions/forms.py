@@ -9,8 +9,8 @@ from django.utils import timezone
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
 from mentorcircle.groupsessions.models import GroupSession
-from mentorcircle.groupsessions.services import SessionDetails, SessionError, validate_details
-from mentorcircle.programs.models import Program
+from mentorcircle.groupsessions.services import Invitees, SessionDetails, SessionError, validate_details
+from mentorcircle.programs.models import Cohort, Program, Tag
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # Where each rule's message from the services belongs in this form.
@@ -68,6 +68,20 @@ class SessionForm(forms.Form):
         "any member can still view and book it.",
     )
 
+    invite_cohorts = forms.ModelMultipleChoiceField(
+        label="Invite a whole cohort",
+        queryset=Cohort.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    invite_tags = forms.ModelMultipleChoiceField(
+        label="Invite everyone with a tag",
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
+
     def __init__(
         self,
         *args: Any,
@@ -75,6 +89,7 @@ class SessionForm(forms.Form):
         variant: str = "manager",
         session: GroupSession | None = None,
         now: datetime | None = None,
+        can_invite_groups: bool = False,
         **kwargs: Any,
     ) -> None:
         self.session = session
@@ -101,6 +116,15 @@ class SessionForm(forms.Form):
             memberships__program__in=programs
         ).distinct()
         self.fields["time_zone"].initial = timezone.get_current_timezone_name()
+        self.can_invite_groups = can_invite_groups and len(programs) == 1
+        if self.can_invite_groups:
+            cast(forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]).queryset = programs[
+                0
+            ].cohorts.all()
+            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = programs[0].tags.all()
+        else:
+            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
+                del self.fields[name]
         if variant == "mentor":
             self.fields["description"].label = "Describe the objective of your masterclass"
             self.fields["invitees"].label = "Guests"
@@ -165,10 +189,63 @@ def initial_for(session: GroupSession) -> dict[str, Any]:
     }
 
 
+class InviteForm(forms.Form):
+    """The session page's "Invite people" box."""
+
+    invitees = forms.ModelMultipleChoiceField(
+        label="Invite participants",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+    )
+    invite_cohorts = SessionForm.base_fields["invite_cohorts"]
+    invite_tags = SessionForm.base_fields["invite_tags"]
+    invite_everyone = SessionForm.base_fields["invite_everyone"]
+
+    def __init__(self, *args: Any, session: GroupSession, can_invite_groups: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        program = session.program
+        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
+            memberships__program=program
+        )
+        self.programs = {program.pk: program}
+        self.can_invite_groups = can_invite_groups
+        if can_invite_groups:
+            cast(
+                forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]
+            ).queryset = program.cohorts.all()
+            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = program.tags.all()
+        else:
+            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
+                del self.fields[name]
+
+    selected_invitees = SessionForm.selected_invitees
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (
+            data.get("invitees")
+            or data.get("invite_cohorts")
+            or data.get("invite_tags")
+            or data.get("invite_everyone")
+        ):
+            raise forms.ValidationError("Pick at least one person, cohort or tag to invite.")
+        return data
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Participants see this reason.",
+    )
+
+
+def invitees_from(data: dict[str, Any]) -> Invitees:
+    return Invitees(
+        people=tuple(data.get("invitees") or ()),
+        cohorts=tuple(data.get("invite_cohorts") or ()),
+        tags=tuple(data.get("invite_tags") or ()),
+        everyone=bool(data.get("invite_everyone")),
     )

@@ -5,17 +5,18 @@ the IMMEDIATE transaction already serialises writers), then count, so the number
 participants can never pass the maximum, however many people click Join at once.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions.models import GroupSession, Participant
-from mentorcircle.programs.models import Membership, Program
+from mentorcircle.notifications import tasks
+from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
@@ -44,9 +45,28 @@ class SessionDetails:
     min_participants: int
     max_participants: int
 
+    def __post_init__(self) -> None:
+        # A form hands over the start in the creator's zone, where `starts_at + duration` and
+        # `starts_at - 24 h` are wall-clock sums: an hour off across a daylight-saving change.
+        object.__setattr__(self, "starts_at", self.starts_at.astimezone(UTC))
+
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
+
+
+def _after_commit(task: Any, **kwargs: Any) -> None:
+    """Enqueue background work once the surrounding transaction has committed."""
+    transaction.on_commit(lambda: task.enqueue(**kwargs))
+
+
+def _event(participant: Participant) -> str:
+    """Names one change of a participant's row, so its emails have a key of their own."""
+    return participant.updated_at.strftime("%Y%m%dT%H%M%S%f")
+
+
+def _schedule_decision(session: GroupSession) -> None:
+    _after_commit(tasks.decide_session.using(run_after=session.decide_at), session_id=session.pk)
 
 
 def validate_details(details: SessionDetails, *, now: datetime, check_start: bool = True) -> None:
@@ -86,24 +106,53 @@ def _decide_at(*, starts_at: datetime, program: Program, now: datetime) -> datet
     return point if point > now else starts_at
 
 
-def _invite(*, session: GroupSession, invitees: Iterable[User], invited_by: User) -> list[Participant]:
-    """Add invited rows for members of the session's program who have no row yet."""
-    wanted = {user.pk for user in invitees} - {session.host_id}
-    if not wanted:
-        return []
-    members = set(
-        Membership.objects.filter(program_id=session.program_id, user_id__in=wanted).values_list(
-            "user_id", flat=True
+@dataclass(frozen=True)
+class Invitees:
+    """Who to invite: people picked by name and, for program managers, whole groups."""
+
+    people: tuple[User, ...] = ()
+    cohorts: tuple[Cohort, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    everyone: bool = False
+
+    @property
+    def has_groups(self) -> bool:
+        return bool(self.cohorts or self.tags or self.everyone)
+
+
+def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> list[Participant]:
+    """Add invited rows for members of the session's program who have no row yet (so nobody is
+    invited twice, and people who registered or answered are left alone); the host never."""
+    if (
+        invitees.has_groups
+        and not Membership.objects.filter(
+            program_id=session.program_id, user=invited_by, role=Membership.Role.MANAGER
+        ).exists()
+    ):
+        raise SessionError("Only program managers can invite a whole cohort, tag or program.")
+    members = Membership.objects.filter(program_id=session.program_id)
+    wanted = members.filter(user_id__in=[person.pk for person in invitees.people])
+    if invitees.everyone:
+        wanted = members
+    elif invitees.cohorts or invitees.tags:
+        wanted = members.filter(
+            Q(user_id__in=[person.pk for person in invitees.people])
+            | Q(cohorts__in=[c.pk for c in invitees.cohorts])
+            | Q(tags__in=[t.pk for t in invitees.tags])
         )
-    )
-    existing = set(
-        Participant.objects.filter(session=session, user_id__in=members).values_list("user_id", flat=True)
+    already = Participant.objects.filter(session=session).values("user_id")
+    user_ids = set(
+        wanted.exclude(user_id=session.host_id).exclude(user_id__in=already).values_list("user_id", flat=True)
     )
     rows = [
         Participant(session=session, user_id=user_id, status=Status.INVITED, invited_by=invited_by)
-        for user_id in sorted(members - existing)
+        for user_id in sorted(user_ids)
     ]
-    return Participant.objects.bulk_create(rows)
+    Participant.objects.bulk_create(rows)
+    created = list(Participant.objects.filter(session=session, user_id__in=user_ids, status=Status.INVITED))
+    for participant in created:
+        _after_commit(tasks.participant_invited, participant_id=participant.pk)
+    return created
 
 
 @transaction.atomic
@@ -112,7 +161,7 @@ def session_create(
     program: Program,
     host: User,
     details: SessionDetails,
-    invitees: Iterable[User] = (),
+    invitees: Invitees = Invitees(),
     now: datetime | None = None,
 ) -> GroupSession:
     now = _now(now)
@@ -134,6 +183,7 @@ def session_create(
     )
     Participant.objects.create(session=session, user=host, status=Status.HOST)
     _invite(session=session, invitees=invitees, invited_by=host)
+    _schedule_decision(session)
     return session
 
 
@@ -159,6 +209,7 @@ def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Part
         participant.status = Status.REGISTERED
         participant.waitlisted_at = None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        _after_commit(tasks.participant_promoted, participant_id=participant.pk, event=_event(participant))
     return promoted
 
 
@@ -191,6 +242,8 @@ def participant_join(*, session: GroupSession, user: User, now: datetime | None 
         else:
             participant.status, participant.waitlisted_at = status, waitlisted_at
             participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        task = tasks.participant_registered if status == Status.REGISTERED else tasks.participant_waitlisted
+        _after_commit(task, participant_id=participant.pk, event=_event(participant))
         return participant
 
 
@@ -207,6 +260,8 @@ def participant_leave(*, session: GroupSession, user: User, now: datetime | None
         had_seat = participant.has_seat
         participant.status, participant.waitlisted_at = Status.LEFT, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        if had_seat:
+            _after_commit(tasks.participant_left, participant_id=participant.pk, event=_event(participant))
         if had_seat and not session.is_cancelled and session.starts_at > now:
             return _promote_from_waitlist(session, now=now)
         return []
@@ -217,7 +272,7 @@ def session_update(
     session: GroupSession,
     actor: User,
     details: SessionDetails,
-    invitees: Iterable[User] = (),
+    invitees: Invitees = Invitees(),
     now: datetime | None = None,
 ) -> GroupSession:
     """Edit a session; keeps registrations, promotes from the waitlist if the maximum grew."""
@@ -237,7 +292,8 @@ def session_update(
                 f"the maximum cannot be lower than {seated}.",
                 "max_participants",
             )
-        if moved or details.duration != session.duration or details.title.strip() != session.title:
+        changed = moved or details.duration != session.duration or details.title.strip() != session.title
+        if changed:
             session.version = F("version") + 1
         if moved:
             # A new time is a new decision: decide again relative to the new start.
@@ -252,6 +308,10 @@ def session_update(
         session.max_participants = details.max_participants
         session.save()
         session.refresh_from_db(fields=["version"])
+        if changed:
+            _after_commit(tasks.session_updated, session_id=session.pk, version=session.version)
+        if moved:
+            _schedule_decision(session)
         _promote_from_waitlist(session, now=now)
         _invite(session=session, invitees=invitees, invited_by=actor)
         return session
@@ -276,6 +336,7 @@ def session_cancel(
         session.version = F("version") + 1
         session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
         session.refresh_from_db(fields=["version"])
+        _after_commit(tasks.session_cancelled, session_id=session.pk)
         return session
 
 
@@ -290,12 +351,14 @@ def session_decide(*, session_id: int, now: datetime | None = None) -> str | Non
         if _seated_count(session) >= session.min_participants:
             session.status = GroupSession.Status.CONFIRMED
             session.save(update_fields=["status", "updated_at"])
+            _after_commit(tasks.session_confirmed, session_id=session.pk)
         else:
             session.status = GroupSession.Status.CANCELLED
             session.cancel_reason = NOT_ENOUGH_PARTICIPANTS
             session.cancelled_at = now
             session.version = F("version") + 1
             session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
+            _after_commit(tasks.session_cancelled, session_id=session.pk, include_host=True)
         return session.status
 
 
@@ -311,3 +374,36 @@ def sessions_decide_due(*, now: datetime | None = None) -> dict[str, int]:
         if status:
             outcome[status] += 1
     return outcome
+
+
+def participant_decline(*, session: GroupSession, user: User, now: datetime | None = None) -> Participant:
+    """Answer "no" to an invitation (or give up a seat that way). The host is told."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        participant = Participant.objects.filter(session=session, user=user).first()
+        if participant is None:
+            raise SessionError("You were not invited to this session.")
+        if participant.status == Status.HOST:
+            raise SessionError("As the host you cannot decline; cancel the session instead.")
+        if participant.status == Status.DECLINED:
+            return participant
+        had_seat = participant.has_seat
+        participant.status, participant.waitlisted_at = Status.DECLINED, None
+        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        _after_commit(tasks.invitation_declined, participant_id=participant.pk, event=_event(participant))
+        if had_seat and not session.is_cancelled and session.starts_at > now:
+            _promote_from_waitlist(session, now=now)
+        return participant
+
+
+def session_invite(
+    *, session: GroupSession, actor: User, invitees: Invitees, now: datetime | None = None
+) -> int:
+    """Invite more people to an upcoming session. Returns how many were newly invited."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if session.is_cancelled or session.starts_at <= now:
+            raise SessionError("Invitations can only be sent for upcoming sessions.")
+        return len(_invite(session=session, invitees=invitees, invited_by=actor))

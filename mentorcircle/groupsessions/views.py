@@ -1,17 +1,23 @@
 from collections.abc import Callable
+from datetime import UTC
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.groupsessions import selectors, services
-from mentorcircle.groupsessions.forms import CancelForm, SessionForm
+from mentorcircle.groupsessions.forms import CancelForm, InviteForm, SessionForm, invitees_from
 from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.tokens import rsvp_read
+from mentorcircle.notifications import ics
+from mentorcircle.notifications.selectors import unread_notices
 from mentorcircle.programs.models import Membership, Program
 from mentorcircle.programs.views import manager_view
 
@@ -36,6 +42,7 @@ def personal_sessions(request: AuthedRequest) -> HttpResponse:
             "tab": tab,
             "sessions": sessions,
             "can_create": bool(_creatable_programs(request.user)),
+            "notices": unread_notices(user=request.user),
             "nav_section": "sessions",
         },
     )
@@ -50,14 +57,22 @@ def _create(
     template: str,
     extra: dict[str, object],
 ) -> HttpResponse:
-    form = SessionForm(request.POST or None, programs=programs, variant=variant)
+    managed = {
+        m.program_id for m in Membership.objects.filter(user=request.user, role=Membership.Role.MANAGER)
+    }
+    form = SessionForm(
+        request.POST or None,
+        programs=programs,
+        variant=variant,
+        can_invite_groups=len(programs) == 1 and programs[0].pk in managed,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_create(
                 program=form.cleaned_data["program"],
                 host=request.user,
                 details=form.details,
-                invitees=form.cleaned_data["invitees"],
+                invitees=invitees_from(form.cleaned_data),
             )
         except services.SessionError as error:
             form.add_service_error(error)
@@ -132,8 +147,42 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "people": people,
             "seated": people[Participant.Status.HOST] + people[Participant.Status.REGISTERED],
             "share_url": request.build_absolute_uri(session.get_absolute_url()),
+            "invite_form": InviteForm(session=session, can_invite_groups=membership.is_manager)
+            if can_manage
+            else None,
+            "calendar_links": calendar_links(session),
         },
     )
+
+
+def calendar_links(session: GroupSession) -> dict[str, str]:
+    """ "Add to calendar" links for Google Calendar and Outlook (opened by the person's browser)."""
+    url = ics.session_url(session)
+    start, end = session.starts_at.astimezone(UTC), session.ends_at.astimezone(UTC)
+    google = urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": session.title,
+            "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+            "details": url,
+            "location": url,
+        }
+    )
+    outlook = urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": session.title,
+            "startdt": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enddt": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "body": url,
+            "location": url,
+        }
+    )
+    return {
+        "google": f"https://calendar.google.com/calendar/render?{google}",
+        "outlook": f"https://outlook.live.com/calendar/0/deeplink/compose?{outlook}",
+    }
 
 
 def _act(request: AuthedRequest, pk: int, action: Callable[[GroupSession], None]) -> HttpResponse:
@@ -168,25 +217,31 @@ def session_leave(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, leave)
 
 
-def _managed(request: AuthedRequest, pk: int) -> GroupSession:
+def _managed(request: AuthedRequest, pk: int) -> tuple[GroupSession, Membership]:
     session, membership = selectors.session_get_visible(user=request.user, pk=pk)
     if not services.can_manage_session(session=session, user=request.user, membership=membership):
         raise Http404("No such session.")
-    return session
+    return session, membership
 
 
 @login_required
 def session_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    session = _managed(request, pk)
-    variant = "manager" if session.host_id != request.user.pk else "mentor"
-    form = SessionForm(request.POST or None, programs=[session.program], variant=variant, session=session)
+    session, membership = _managed(request, pk)
+    variant = "manager" if membership.is_manager else "mentor"
+    form = SessionForm(
+        request.POST or None,
+        programs=[session.program],
+        variant=variant,
+        session=session,
+        can_invite_groups=membership.is_manager,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.session_update(
                 session=session,
                 actor=request.user,
                 details=form.details,
-                invitees=form.cleaned_data["invitees"],
+                invitees=invitees_from(form.cleaned_data),
             )
         except services.SessionError as error:
             form.add_service_error(error)
@@ -202,7 +257,7 @@ def session_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    session = _managed(request, pk)
+    session, _ = _managed(request, pk)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -230,3 +285,79 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
         program=membership.program, query=request.GET.get("q", "")[:100], exclude=request.user
     )
     return JsonResponse({"results": [{"id": p.pk, "name": p.display_name, "email": p.email} for p in people]})
+
+
+@login_required
+@require_POST
+def session_decline(request: AuthedRequest, pk: int) -> HttpResponse:
+    def decline(session: GroupSession) -> None:
+        services.participant_decline(session=session, user=request.user)
+        messages.success(request, "You declined. The host has been told.")
+
+    return _act(request, pk, decline)
+
+
+@login_required
+@require_POST
+def session_invite(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, membership = _managed(request, pk)
+    form = InviteForm(request.POST, session=session, can_invite_groups=membership.is_manager)
+    if not form.is_valid():
+        for error in form.errors.as_data().values():
+            messages.error(request, " ".join(str(e.message) for e in error))
+        return redirect(session)
+    try:
+        count = services.session_invite(
+            session=session, actor=request.user, invitees=invitees_from(form.cleaned_data)
+        )
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    else:
+        if count:
+            messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
+        else:
+            messages.success(request, "Everyone you picked was already invited or registered.")
+    return redirect(session)
+
+
+def rsvp(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer an invitation from the email's link, signed in or not. GET shows the question;
+    POST answers it (so mail scanners that open links change nothing)."""
+    found = rsvp_read(token)
+    participant = (
+        Participant.objects.select_related("session__host", "session__program", "user")
+        .filter(pk=found[0])
+        .first()
+        if found
+        else None
+    )
+    if participant is None or found is None:
+        return render(request, "groupsessions/rsvp_invalid.html", status=404)
+    action = found[1]
+    session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
+    done = None
+    if request.method == "POST":
+        try:
+            if action == "accept":
+                participant = services.participant_join(session=session, user=participant.user)
+            else:
+                participant = services.participant_decline(session=session, user=participant.user)
+            done = participant.status
+        except services.SessionError as error:
+            messages.error(request, error.message)
+        session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
+    return render(
+        request,
+        "groupsessions/rsvp.html",
+        {"participant": participant, "session": session, "action": action, "done": done, "token": token},
+    )
+
+
+@login_required
+def session_calendar(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, _ = selectors.session_get_visible(user=request.user, pk=pk)
+    response = HttpResponse(
+        ics.session_download(session, now=timezone.now()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
+    return response

@@ -1,22 +1,41 @@
 """Every email MentorCircle sends is one named function here.
 
-Each renders its subject, text and HTML from templates under templates/emails/<name>/.
+Each renders its text and HTML from templates under templates/emails/, in the reader's time
+zone. Session emails go through `send_once`, which records a Delivery under a unique key in the
+same transaction as the send, so a retried or duplicated task never mails anyone twice.
 """
 
+import zoneinfo
+from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from mentorcircle.accounts.models import User
+from mentorcircle.core.templatetags.when import format_when
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.tokens import rsvp_token
+from mentorcircle.notifications import ics
+from mentorcircle.notifications.models import Delivery, preferences_for
 from mentorcircle.programs.models import Membership
 
 
 def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
+
+
+def _zone(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def send(name: str, to: str, context: dict[str, Any]) -> None:
@@ -57,4 +76,243 @@ def send_member_invitation(*, membership_id: int, invited_by_name: str) -> None:
             "action_url": action_url,
             "needs_setup": needs_setup,
         },
+    )
+
+
+# ---- Session emails ---------------------------------------------------------------------------
+
+
+@dataclass
+class SessionEmail:
+    kind: str
+    subject: str
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    actions: list[tuple[str, str]] = field(default_factory=list)  # (label, absolute url)
+    calendar: bytes | None = None
+    calendar_method: str = "REQUEST"
+
+
+def send_once(*, key: str, user: User, session: GroupSession, email: SessionEmail) -> bool:
+    """Send unless a Delivery with this key exists. Returns whether it was sent now."""
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(key=key[:200], user=user, kind=email.kind, session=session)
+            _deliver(user=user, session=session, email=email)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
+    with timezone.override(_zone(user)):
+        context = {
+            "user": user,
+            "session": session,
+            "email": email,
+            "session_url": ics.session_url(session),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
+            "zone": timezone.get_current_timezone_name(),
+        }
+        text = render_to_string("emails/session/body.txt", context)
+        html = render_to_string("emails/session/body.html", context)
+    message = EmailMultiAlternatives(subject=email.subject, body=text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    if email.calendar is not None:
+        message.attach(
+            "invite.ics",
+            email.calendar,
+            f"text/calendar; method={email.calendar_method}; charset=UTF-8",
+        )
+    message.send()
+
+
+def _when(session: GroupSession, user: User) -> str:
+    with timezone.override(_zone(user)):
+        return format_when(session.starts_at)
+
+
+def registration_confirmed(participant: Participant, *, event: str) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="registered",
+        subject=f"You're registered: {session.title}",
+        heading="You're registered",
+        paragraphs=[f"See you at “{session.title}” on {_when(session, user)}."],
+        actions=[("View the session", ics.session_url(session))],
+        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+    )
+    return send_once(key=f"registered:{participant.pk}:{event}", user=user, session=session, email=email)
+
+
+def waitlisted(participant: Participant, *, event: str) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="waitlisted",
+        subject=f"You're on the waitlist: {session.title}",
+        heading="You're on the waitlist",
+        paragraphs=[
+            f"“{session.title}” on {_when(session, user)} is full, so you're on the waitlist.",
+            "When a seat frees up, the first in line gets it automatically and is told by email.",
+        ],
+        actions=[("View the session", ics.session_url(session))],
+    )
+    return send_once(key=f"waitlisted:{participant.pk}:{event}", user=user, session=session, email=email)
+
+
+def promoted(participant: Participant, *, event: str) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="promoted",
+        subject=f"A seat freed up: you're registered for {session.title}",
+        heading="You're off the waitlist",
+        paragraphs=[
+            f"A seat freed up: you're now registered for “{session.title}” on {_when(session, user)}."
+        ],
+        actions=[("View the session", ics.session_url(session))],
+        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+    )
+    return send_once(key=f"promoted:{participant.pk}:{event}", user=user, session=session, email=email)
+
+
+def left(participant: Participant, *, event: str) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="left",
+        subject=f"You left: {session.title}",
+        heading="You're no longer registered",
+        paragraphs=[f"You left “{session.title}” on {_when(session, user)}. You can join again any time."],
+        actions=[("View the session", ics.session_url(session))],
+        calendar=ics.session_cancel(session, attendee=user, now=timezone.now()),
+        calendar_method="CANCEL",
+    )
+    return send_once(key=f"left:{participant.pk}:{event}", user=user, session=session, email=email)
+
+
+def host_new_registration(participant: Participant, *, event: str) -> bool:
+    session = participant.session
+    host = session.host
+    if not preferences_for(host).new_registration_emails:
+        return False
+    spots_left = max(
+        session.max_participants - session.participants.filter(status__in=Participant.SEATED).count(),
+        0,
+    )
+    email = SessionEmail(
+        kind="host-registration",
+        subject=f"{participant.user.display_name} registered for {session.title}",
+        heading="New registration",
+        paragraphs=[
+            f"{participant.user.display_name} registered for “{session.title}” on {_when(session, host)}.",
+            f"{spots_left} spot{'s' if spots_left != 1 else ''} left.",
+        ],
+        actions=[("See who's coming", ics.session_url(session))],
+    )
+    return send_once(
+        key=f"host-registration:{participant.pk}:{event}", user=host, session=session, email=email
+    )
+
+
+def host_declined(participant: Participant, *, event: str) -> bool:
+    session = participant.session
+    host = session.host
+    email = SessionEmail(
+        kind="host-declined",
+        subject=f"{participant.user.display_name} declined: {session.title}",
+        heading="Invitation declined",
+        paragraphs=[f"{participant.user.display_name} declined your invitation to “{session.title}”."],
+        actions=[("View the session", ics.session_url(session))],
+    )
+    return send_once(key=f"host-declined:{participant.pk}:{event}", user=host, session=session, email=email)
+
+
+def invitation(participant: Participant) -> bool:
+    session, user = participant.session, participant.user
+    inviter = participant.invited_by.display_name if participant.invited_by else session.host.display_name
+    accept = absolute_url(
+        reverse("groupsessions:rsvp", args=[rsvp_token(participant_id=participant.pk, action="accept")])
+    )
+    decline = absolute_url(
+        reverse("groupsessions:rsvp", args=[rsvp_token(participant_id=participant.pk, action="decline")])
+    )
+    email = SessionEmail(
+        kind="invitation",
+        subject=f"{inviter} invited you: {session.title}",
+        heading="You're invited",
+        paragraphs=[
+            f"{inviter} invited you to “{session.title}”, a group session on {_when(session, user)} "
+            f"({session.duration_label}), hosted by {session.host.display_name}.",
+            "Will you attend? Your answer counts toward the session's minimum and maximum.",
+        ],
+        actions=[("Accept", accept), ("Decline", decline)],
+    )
+    return send_once(key=f"invitation:{participant.pk}", user=user, session=session, email=email)
+
+
+def session_updated(participant: Participant) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="updated",
+        subject=f"Updated: {session.title}",
+        heading="The session changed",
+        paragraphs=[
+            f"“{session.title}” is now on {_when(session, user)} ({session.duration_label}).",
+            "Your calendar invite below is updated.",
+        ],
+        actions=[("View the session", ics.session_url(session))],
+        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+    )
+    return send_once(
+        key=f"updated:{participant.pk}:v{session.version}", user=user, session=session, email=email
+    )
+
+
+def session_cancelled(participant: Participant) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="cancelled",
+        subject=f"Cancelled: {session.title}",
+        heading="The session is cancelled",
+        paragraphs=[
+            f"“{session.title}” on {_when(session, user)} is cancelled.",
+            f"Reason: {session.cancel_reason}",
+        ],
+        actions=[("View the session", ics.session_url(session))],
+        calendar=ics.session_cancel(session, attendee=user, now=timezone.now())
+        if participant.status in Participant.SEATED
+        else None,
+        calendar_method="CANCEL",
+    )
+    return send_once(
+        key=f"cancelled:{participant.pk}:v{session.version}", user=user, session=session, email=email
+    )
+
+
+def session_confirmed(participant: Participant) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="confirmed",
+        subject=f"Confirmed: {session.title} will be held",
+        heading="It's on",
+        paragraphs=[f"Enough people registered: “{session.title}” will be held on {_when(session, user)}."],
+        actions=[("View the session", ics.session_url(session))],
+    )
+    return send_once(
+        key=f"confirmed:{participant.pk}:v{session.version}", user=user, session=session, email=email
+    )
+
+
+def reminder(participant: Participant, *, which: str) -> bool:
+    session, user = participant.session, participant.user
+    lead = "tomorrow" if which == "24h" else "in 1 hour"
+    email = SessionEmail(
+        kind=f"reminder-{which}",
+        subject=f"Reminder: {session.title} starts {lead}",
+        heading=f"Starting {lead}",
+        paragraphs=[f"“{session.title}” starts {lead}: {_when(session, user)} ({session.duration_label})."],
+        actions=[("View the session", ics.session_url(session))],
+    )
+    stamp = session.starts_at.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
+    return send_once(
+        key=f"reminder-{which}:{participant.pk}:{stamp}", user=user, session=session, email=email
     )

@@ -48,8 +48,9 @@ def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:
 
 @manager_view
 def members(request: AuthedRequest, program: Program) -> HttpResponse:
-    form = MemberFilterForm(request.GET or None, program=program)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = MemberFilterForm(request.GET, program=program)
+    form.is_valid()
+    filters = form.cleaned_data  # the valid filters apply even when another one is stale
     member_qs = selectors.member_list(
         program=program,
         query=filters.get("q", ""),

@@ -1,0 +1,24 @@
+"""Signed, expiring, single-purpose links for answering an invitation from the email."""
+
+from django.core import signing
+
+SALT = "mentorcircle.groupsessions.rsvp"
+MAX_AGE = 60 * 60 * 24 * 30  # 30 days
+ACTIONS = ("accept", "decline")
+
+
+def rsvp_token(*, participant_id: int, action: str) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown RSVP action {action!r}")
+    return signing.dumps({"p": participant_id, "a": action}, salt=SALT, compress=True)
+
+
+def rsvp_read(token: str) -> tuple[int, str] | None:
+    """(participant id, action) for a valid, unexpired token; None otherwise."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("p"), int):
+        return None
+    return data["p"], data["a"]

@@ -1,0 +1,91 @@
+"""iCalendar (RFC 5545) for group sessions: one event per session, the same UID everywhere.
+
+An invitation, an update and a cancellation of one session share the UID; SEQUENCE is the
+session's version, so calendars apply the newest. Each file names only its recipient.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress
+
+from mentorcircle.accounts.models import User
+from mentorcircle.groupsessions.models import GroupSession
+
+PRODID = "-//MentorCircle//Group sessions//EN"
+
+
+def session_uid(session: GroupSession) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "mentorcircle"
+    return f"group-session-{session.pk}@{host}"
+
+
+def session_url(session: GroupSession) -> str:
+    return f"{settings.SITE_URL}{session.get_absolute_url()}"
+
+
+def _event(session: GroupSession, *, attendee: User | None, cancelled: bool, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", session_uid(session))
+    event.add("sequence", session.version)
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("dtstart", session.starts_at.astimezone(UTC))
+    event.add("dtend", session.ends_at.astimezone(UTC))
+    event.add("summary", session.title)
+    event.add("description", f"{session.description}\n\n{session_url(session)}")
+    event.add("url", session_url(session))
+    event.add("location", session_url(session))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # The organiser is the platform's address (named after the host): no personal address leaks.
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["cn"] = session.host.display_name
+    event.add("organizer", organizer)
+    if attendee is not None:
+        address = vCalAddress(f"mailto:{attendee.email}")
+        address.params["cn"] = attendee.display_name
+        address.params["role"] = "REQ-PARTICIPANT"
+        address.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
+        address.params["rsvp"] = "FALSE"
+        event.add("attendee", address)
+    return event
+
+
+def _calendar(method: str | None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def session_invite(session: GroupSession, *, attendee: User, now: datetime) -> bytes:
+    """METHOD:REQUEST for a new seat or an update (the SEQUENCE tells them apart)."""
+    calendar = _calendar("REQUEST")
+    calendar.add_component(_event(session, attendee=attendee, cancelled=False, now=now))
+    return calendar.to_ical()
+
+
+def session_cancel(session: GroupSession, *, attendee: User, now: datetime) -> bytes:
+    """METHOD:CANCEL: the session was cancelled, or this person gave up their seat."""
+    calendar = _calendar("CANCEL")
+    calendar.add_component(_event(session, attendee=attendee, cancelled=True, now=now))
+    return calendar.to_ical()
+
+
+def session_download(session: GroupSession, *, now: datetime) -> bytes:
+    """The "Add to calendar" file: the event alone, with no attendees."""
+    calendar = _calendar("PUBLISH")
+    calendar.add_component(_event(session, attendee=None, cancelled=session.is_cancelled, now=now))
+    return calendar.to_ical()
+
+
+def personal_feed(user: User, sessions: Iterable[GroupSession], *, now: datetime) -> bytes:
+    calendar = _calendar(None)
+    calendar.add("x-wr-calname", "MentorCircle sessions")
+    for session in sessions:
+        calendar.add_component(_event(session, attendee=user, cancelled=session.is_cancelled, now=now))
+    return calendar.to_ical()

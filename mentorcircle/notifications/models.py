@@ -1,0 +1,78 @@
+import secrets
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+
+if TYPE_CHECKING:
+    from mentorcircle.accounts.models import User
+
+
+class Delivery(models.Model):
+    """One email sent to one person, under a key that makes sending it again impossible.
+
+    The key names the message (kind, participant, session version or event), so a retried or
+    duplicated task finds the row and sends nothing.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    session = models.ForeignKey(
+        "groupsessions.GroupSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Notice(models.Model):
+    """An in-app notice on the person's Personal dashboard."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    session = models.ForeignKey(
+        "groupsessions.GroupSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["user", "read_at"], name="notice_user_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Preferences(models.Model):
+    """What a person wants to be told, and the secret of their calendar feed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    new_registration_emails = models.BooleanField(
+        "Email me when someone registers for a session I host", default=True
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+
+def preferences_for(user: "User") -> Preferences:
+    preferences, _ = Preferences.objects.get_or_create(user=user)
+    return preferences

@@ -1,0 +1,34 @@
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from mentorcircle.accounts.models import User
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.notifications.models import Notice, Preferences
+
+FEED_HISTORY = timedelta(days=60)
+
+
+def preferences_by_token(*, token: str) -> Preferences:
+    preferences = Preferences.objects.select_related("user").filter(calendar_token=token).first()
+    if preferences is None or not token:
+        raise Http404("No such calendar.")
+    return preferences
+
+
+def feed_sessions(*, user: User, now: datetime | None = None) -> QuerySet[GroupSession]:
+    """Sessions the person hosts or holds a seat in, recent and upcoming (cancelled ones too,
+    so subscribed calendars drop them)."""
+    now = now or timezone.now()
+    mine = Participant.objects.filter(user=user, status__in=Participant.SEATED).values("session_id")
+    return (
+        GroupSession.objects.filter(pk__in=mine, ends_at__gte=now - FEED_HISTORY)
+        .select_related("host")
+        .order_by("starts_at")
+    )
+
+
+def unread_notices(*, user: User, limit: int = 10) -> list[Notice]:
+    return list(Notice.objects.filter(user=user, read_at__isnull=True).select_related("session")[:limit])

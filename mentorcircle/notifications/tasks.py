@@ -1,0 +1,165 @@
+"""Background work: every side effect of a session change runs here, after the commit.
+
+Tasks receive IDs, reload what they need, return quietly when it is gone, and send through
+`emails.send_once`, so running any task twice (a retry, a duplicate, a worker that died halfway
+through a fan-out) sends each person each email exactly once.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError
+from django.utils import timezone
+from django_tasks import task
+
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.notifications import emails
+from mentorcircle.notifications.models import Notice
+
+Status = Participant.Status
+REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+
+
+def _participant(participant_id: int) -> Participant | None:
+    return (
+        Participant.objects.select_related("user", "session__host", "session__program", "invited_by")
+        .filter(pk=participant_id)
+        .first()
+    )
+
+
+def _session_rows(session_id: int, statuses: tuple[str, ...]) -> list[Participant]:
+    return list(
+        Participant.objects.select_related("user", "session__host", "session__program")
+        .filter(session_id=session_id, status__in=statuses)
+        .order_by("pk")
+    )
+
+
+def schedule_reminders(participant: Participant, *, now: datetime | None = None) -> None:
+    """Queue the 24-hour and 1-hour reminders for a seat (each re-checks when it runs)."""
+    now = now or timezone.now()
+    starts_at = participant.session.starts_at
+    for which, lead in REMINDERS.items():
+        run_after = starts_at - lead
+        if run_after > now:
+            send_reminder.using(run_after=run_after).enqueue(
+                participant_id=participant.pk, which=which, starts_at=starts_at.isoformat()
+            )
+
+
+@task()
+def participant_registered(*, participant_id: int, event: str) -> None:
+    """A seat was taken: confirmation with the calendar invite, a note to the host, reminders."""
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.REGISTERED:
+        return
+    emails.registration_confirmed(participant, event=event)
+    emails.host_new_registration(participant, event=event)
+    schedule_reminders(participant)
+
+
+@task()
+def participant_waitlisted(*, participant_id: int, event: str) -> None:
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.WAITLISTED:
+        return
+    emails.waitlisted(participant, event=event)
+
+
+@task()
+def participant_promoted(*, participant_id: int, event: str) -> None:
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.REGISTERED:
+        return
+    emails.promoted(participant, event=event)
+    schedule_reminders(participant)
+
+
+@task()
+def participant_left(*, participant_id: int, event: str) -> None:
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.LEFT:
+        return
+    emails.left(participant, event=event)
+
+
+@task()
+def participant_invited(*, participant_id: int) -> None:
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.INVITED or participant.session.is_cancelled:
+        return
+    session = participant.session
+    inviter = participant.invited_by or session.host
+    try:
+        Notice.objects.get_or_create(
+            key=f"invitation:{participant.pk}",
+            defaults={
+                "user": participant.user,
+                "session": session,
+                "kind": "invitation",
+                "text": f"{inviter.display_name} invited you to “{session.title}”.",
+            },
+        )
+    except IntegrityError:
+        pass
+    emails.invitation(participant)
+
+
+@task()
+def invitation_declined(*, participant_id: int, event: str) -> None:
+    participant = _participant(participant_id)
+    if participant is None or participant.status != Status.DECLINED:
+        return
+    emails.host_declined(participant, event=event)
+
+
+@task()
+def session_updated(*, session_id: int, version: int) -> None:
+    """Send everyone with a seat the updated invite (same UID, higher SEQUENCE)."""
+    for participant in _session_rows(session_id, (Status.REGISTERED,)):
+        if participant.session.version != version or participant.session.is_cancelled:
+            return  # a newer change has its own task
+        emails.session_updated(participant)
+    for participant in _session_rows(session_id, (Status.REGISTERED,)):
+        schedule_reminders(participant)
+
+
+@task()
+def session_cancelled(*, session_id: int, include_host: bool = False) -> None:
+    """Tell everyone affected: seated, waitlisted and invited (and the host, when the platform
+    cancelled it for want of participants)."""
+    statuses = (Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
+    for participant in _session_rows(session_id, (Status.HOST, *statuses) if include_host else statuses):
+        if not participant.session.is_cancelled:
+            return
+        emails.session_cancelled(participant)
+
+
+@task()
+def session_confirmed(*, session_id: int) -> None:
+    for participant in _session_rows(session_id, (Status.HOST, Status.REGISTERED)):
+        if participant.session.status != GroupSession.Status.CONFIRMED:
+            return
+        emails.session_confirmed(participant)
+
+
+@task()
+def decide_session(*, session_id: int) -> None:
+    """Runs at the session's decision time (the `decide_sessions` command is the safety net)."""
+    from mentorcircle.groupsessions.services import session_decide
+
+    session_decide(session_id=session_id)
+
+
+@task()
+def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
+    """Re-checked when it runs: nothing after leaving, after a cancel, or for an old start time."""
+    participant = _participant(participant_id)
+    if participant is None or participant.status not in Participant.SEATED:
+        return
+    session = participant.session
+    if session.is_cancelled or session.starts_at.isoformat() != starts_at:
+        return
+    if timezone.now() >= session.starts_at:
+        return
+    emails.reminder(participant, which=which)
