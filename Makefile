@@ -24,6 +24,9 @@ demo: migrate
 
 run: demo
 	@echo "MentorCircle on http://127.0.0.1:$(PORT)  (sign in as pm@example.com / mentorcircle)"
+	@echo "A background worker runs beside the web server; Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py worker & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup

@@ -122,7 +122,7 @@ def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
         message.attach(
             "invite.ics",
             email.calendar,
-            f"text/calendar; method={email.calendar_method}; charset=UTF-8",
+            f"text/calendar; method={email.calendar_method}",
         )
     message.send()
 
