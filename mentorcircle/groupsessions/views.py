@@ -100,7 +100,9 @@ def personal_session_create(request: AuthedRequest) -> HttpResponse:
 @manager_view
 def manager_sessions(request: AuthedRequest, program: Program) -> HttpResponse:
     tab = _tab(request)
-    sessions = selectors.sessions_for_program(program=program, tab=tab, user=request.user)
+    sessions = selectors.with_attendees(
+        selectors.sessions_for_program(program=program, tab=tab, user=request.user)
+    )
     return render(
         request,
         "groupsessions/manager_sessions.html",
