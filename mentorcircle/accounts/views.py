@@ -8,6 +8,8 @@ from mentorcircle.accounts.forms import ProfileForm
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.groupsessions.selectors import upcoming_hosted_by
 
+PROFILE_SESSIONS = 10
+
 
 @login_required
 def profile(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -19,7 +21,7 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "memberships": memberships,
-            "sessions": upcoming_hosted_by(host=person, viewer=request.user),
+            "sessions": upcoming_hosted_by(host=person, viewer=request.user)[:PROFILE_SESSIONS],
             "nav_section": "profile",
         },
     )

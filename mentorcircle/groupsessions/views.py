@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.http import AuthedRequest
+from mentorcircle.core.pagination import paginate
 from mentorcircle.groupsessions import selectors, services
 from mentorcircle.groupsessions.forms import CancelForm, InviteForm, SessionForm, invitees_from
 from mentorcircle.groupsessions.models import GroupSession, Participant
@@ -34,13 +35,15 @@ def _creatable_programs(user: User) -> list[Program]:
 @login_required
 def personal_sessions(request: AuthedRequest) -> HttpResponse:
     tab = _tab(request)
-    sessions = selectors.sessions_for_person(user=request.user, tab=tab)
+    page, query = paginate(request, selectors.sessions_for_person(user=request.user, tab=tab))
     return render(
         request,
         "groupsessions/personal_sessions.html",
         {
             "tab": tab,
-            "sessions": sessions,
+            "sessions": page.object_list,
+            "page": page,
+            "query": query,
             "can_create": bool(_creatable_programs(request.user)),
             "notices": unread_notices(user=request.user),
             "nav_section": "sessions",
@@ -100,13 +103,21 @@ def personal_session_create(request: AuthedRequest) -> HttpResponse:
 @manager_view
 def manager_sessions(request: AuthedRequest, program: Program) -> HttpResponse:
     tab = _tab(request)
-    sessions = selectors.with_attendees(
-        selectors.sessions_for_program(program=program, tab=tab, user=request.user)
+    page, query = paginate(
+        request,
+        selectors.with_attendees(selectors.sessions_for_program(program=program, tab=tab, user=request.user)),
     )
     return render(
         request,
         "groupsessions/manager_sessions.html",
-        {"program": program, "tab": tab, "sessions": sessions, "nav_section": "sessions"},
+        {
+            "program": program,
+            "tab": tab,
+            "sessions": page.object_list,
+            "page": page,
+            "query": query,
+            "nav_section": "sessions",
+        },
     )
 
 

@@ -3,11 +3,12 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from mentorcircle.core.http import AuthedRequest
+from mentorcircle.core.pagination import paginate
+from mentorcircle.groupsessions.selectors import FUTURE, sessions_for_program
 from mentorcircle.programs import selectors, services
 from mentorcircle.programs.forms import (
     MemberAddForm,
@@ -38,7 +39,20 @@ def manager_view(view: View) -> View:
 @login_required
 def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     membership = selectors.membership_get(user=request.user, slug=slug)
-    return render(request, "programs/detail.html", {"program": membership.program, "membership": membership})
+    page, query = paginate(
+        request, sessions_for_program(program=membership.program, tab=FUTURE, user=request.user)
+    )
+    return render(
+        request,
+        "programs/detail.html",
+        {
+            "program": membership.program,
+            "membership": membership,
+            "sessions": page.object_list,
+            "page": page,
+            "query": query,
+        },
+    )
 
 
 @manager_view
@@ -58,9 +72,7 @@ def members(request: AuthedRequest, program: Program) -> HttpResponse:
         cohort_id=filters["cohort"].pk if filters.get("cohort") else None,
         tag_id=filters["tag"].pk if filters.get("tag") else None,
     )
-    page = Paginator(member_qs, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, member_qs, MEMBERS_PER_PAGE)
     return render(
         request,
         "programs/manage/members.html",
@@ -68,7 +80,7 @@ def members(request: AuthedRequest, program: Program) -> HttpResponse:
             "program": program,
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "nav_section": "members",
         },
     )
