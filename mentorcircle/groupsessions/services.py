@@ -188,7 +188,9 @@ def session_create(
 
 
 def _lock(session_id: int) -> GroupSession:
-    return GroupSession.objects.select_for_update().select_related("program").get(pk=session_id)
+    # Only the session's row: locking the joined program row too would queue every join, session
+    # creation and settings change in the program behind any one join.
+    return GroupSession.objects.select_for_update(of=("self",)).select_related("program").get(pk=session_id)
 
 
 def _seated_count(session: GroupSession) -> int:

@@ -1,0 +1,219 @@
+"""What each list and lookup returns, and to whom."""
+
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from mentorcircle.groupsessions import selectors, services
+from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.programs.models import Membership
+from tests.factories import GroupSessionFactory, MembershipFactory, ParticipantFactory, UserFactory
+
+Status = Participant.Status
+
+
+@pytest.fixture
+def now():
+    return timezone.now().replace(microsecond=0)
+
+
+def titles(sessions) -> list[str]:
+    return [session.title for session in sessions]
+
+
+def hosted(personas, title: str, starts_in: timedelta, **kwargs) -> GroupSession:
+    starts_at = timezone.now().replace(microsecond=0) + starts_in
+    return GroupSessionFactory(
+        program=personas.program, host=personas.mentor, title=title, starts_at=starts_at, **kwargs
+    )
+
+
+def test_future_lists_upcoming_and_running_sessions_soonest_first(personas, now):
+    hosted(personas, "Next month", timedelta(days=30))
+    hosted(personas, "Tomorrow", timedelta(days=1))
+    hosted(personas, "Running now", -timedelta(minutes=30))
+    hosted(personas, "Next week", timedelta(days=7))
+
+    sessions = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+
+    assert titles(sessions) == ["Running now", "Tomorrow", "Next week", "Next month"]
+
+
+def test_past_lists_ended_and_cancelled_sessions_latest_first(personas, now):
+    hosted(personas, "Last month", -timedelta(days=30))
+    hosted(personas, "Yesterday", -timedelta(days=1))
+    hosted(personas, "Called off", timedelta(days=3), status=GroupSession.Status.CANCELLED)
+    hosted(personas, "Upcoming", timedelta(days=2))
+
+    past = selectors.sessions_for_person(user=personas.mentor, tab=selectors.PAST, now=now)
+    future = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+
+    assert titles(past) == ["Called off", "Yesterday", "Last month"]
+    assert titles(future) == ["Upcoming"]
+
+
+@pytest.mark.parametrize(
+    ("status", "listed"),
+    [
+        (Status.REGISTERED, True),
+        (Status.WAITLISTED, True),
+        (Status.INVITED, True),
+        (Status.DECLINED, False),
+        (Status.LEFT, False),
+    ],
+)
+def test_a_persons_sessions_are_those_they_host_hold_a_seat_in_wait_for_or_are_invited_to(
+    personas, now, status, listed
+):
+    session = hosted(personas, "Pitch practice", timedelta(days=2))
+    ParticipantFactory(session=session, user=personas.mentee, status=status)
+
+    sessions = selectors.sessions_for_person(user=personas.mentee, tab=selectors.FUTURE, now=now)
+
+    assert titles(sessions) == (["Pitch practice"] if listed else [])
+    if listed:
+        assert sessions[0].my_status == status
+
+
+def test_a_person_does_not_see_sessions_they_have_nothing_to_do_with(personas, now):
+    hosted(personas, "Pitch practice", timedelta(days=2))
+
+    assert not selectors.sessions_for_person(user=personas.mentee, tab=selectors.FUTURE, now=now)
+
+
+def test_seats_taken_counts_the_host_and_the_registered_only(personas, now):
+    session = hosted(personas, "Pitch practice", timedelta(days=2), max_participants=3, min_participants=3)
+    ParticipantFactory(session=session, status=Status.REGISTERED)
+    ParticipantFactory(session=session, status=Status.WAITLISTED)
+    ParticipantFactory(session=session, status=Status.WAITLISTED)
+    ParticipantFactory(session=session, status=Status.INVITED)
+    ParticipantFactory(session=session, status=Status.LEFT)
+
+    [listed] = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+
+    assert listed.seats_taken == 2
+    assert listed.waitlist_size == 2
+    assert listed.spots_left == 1
+    assert listed.more_needed == 1
+
+
+def test_the_host_sees_who_holds_a_seat_or_waits(personas, now):
+    session = hosted(personas, "Pitch practice", timedelta(days=2))
+    ParticipantFactory(session=session, user=personas.mentee, status=Status.REGISTERED)
+    ParticipantFactory(session=session, user=UserFactory(full_name="Wes Waiting"), status=Status.WAITLISTED)
+    ParticipantFactory(session=session, user=UserFactory(full_name="Lou Left"), status=Status.LEFT)
+
+    [listed] = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+
+    people = {p.user.full_name: p.status for p in listed.attendees}
+    assert people == {
+        "Theo Mentor": Status.HOST,
+        "Mina Mentee": Status.REGISTERED,
+        "Wes Waiting": Status.WAITLISTED,
+    }
+
+
+def test_a_programs_sessions_are_only_its_own(personas, now):
+    hosted(personas, "Alpha session", timedelta(days=2))
+    GroupSessionFactory(program=personas.other_program, host=personas.other_manager, title="Beta session")
+
+    sessions = selectors.sessions_for_program(
+        program=personas.program, tab=selectors.FUTURE, user=personas.mentee, now=now
+    )
+
+    assert titles(sessions) == ["Alpha session"]
+    assert sessions[0].my_status is None
+
+
+def test_a_profile_lists_the_hosts_upcoming_sessions_in_programs_the_viewer_shares(personas, now):
+    MembershipFactory(program=personas.other_program, user=personas.mentor, role=Membership.Role.MENTOR)
+    hosted(personas, "Alpha session", timedelta(days=2))
+    hosted(personas, "Alpha, ended", -timedelta(days=2))
+    hosted(personas, "Alpha, cancelled", timedelta(days=3), status=GroupSession.Status.CANCELLED)
+    GroupSessionFactory(program=personas.other_program, host=personas.mentor, title="Beta session")
+
+    seen_by_mentee = selectors.upcoming_hosted_by(host=personas.mentor, viewer=personas.mentee, now=now)
+    seen_by_beta = selectors.upcoming_hosted_by(host=personas.mentor, viewer=personas.other_manager, now=now)
+
+    assert titles(seen_by_mentee) == ["Alpha session"]
+    assert titles(seen_by_beta) == ["Beta session"]
+
+
+@pytest.mark.parametrize("persona", ["manager", "mentor", "mentee"])
+def test_members_can_look_a_session_up_with_their_membership(personas, persona):
+    session = hosted(personas, "Pitch practice", timedelta(days=2))
+
+    found, membership = selectors.session_get_visible(user=getattr(personas, persona), pk=session.pk)
+
+    assert found == session
+    assert membership.role == persona
+
+
+@pytest.mark.parametrize("persona", ["outsider", "other_manager"])
+def test_a_session_is_not_found_for_anyone_outside_its_program(personas, persona):
+    session = hosted(personas, "Pitch practice", timedelta(days=2))
+
+    with pytest.raises(Http404):
+        selectors.session_get_visible(user=getattr(personas, persona), pk=session.pk)
+
+
+def test_an_unknown_session_looks_like_a_hidden_one(personas):
+    with pytest.raises(Http404):
+        selectors.session_get_visible(user=personas.mentee, pk=999_999)
+
+
+def test_waitlist_position_counts_only_people_still_waiting_ahead(personas):
+    session = services.session_create(
+        program=personas.program,
+        host=personas.mentor,
+        details=services.SessionDetails(
+            title="Small room",
+            description="Two seats.",
+            starts_at=timezone.now() + timedelta(days=2),
+            duration=timedelta(hours=1),
+            min_participants=1,
+            max_participants=2,
+        ),
+    )
+    services.participant_join(session=session, user=personas.manager)
+    services.participant_join(session=session, user=personas.mentee)
+    late = MembershipFactory(program=personas.program).user
+    later = MembershipFactory(program=personas.program).user
+    services.participant_join(session=session, user=late)
+    services.participant_join(session=session, user=later)
+
+    def position(user) -> int:
+        return selectors.waitlist_position(participant=Participant.objects.get(session=session, user=user))
+
+    assert [position(personas.mentee), position(late), position(later)] == [1, 2, 3]
+
+    services.participant_leave(session=session, user=personas.mentee)
+
+    assert [position(late), position(later)] == [1, 2]
+
+
+def test_suggestions_match_members_by_name_or_email_without_the_asker(personas):
+    MembershipFactory(program=personas.program, user=UserFactory(full_name="Minnie Driver"))
+    MembershipFactory(program=personas.program, user=UserFactory(full_name="Zed", email="mina.z@example.org"))
+    MembershipFactory(program=personas.other_program, user=UserFactory(full_name="Mina Elsewhere"))
+
+    by_name = selectors.member_suggestions(program=personas.program, query="MIN", exclude=personas.mentor)
+    by_self = selectors.member_suggestions(program=personas.program, query="Theo", exclude=personas.mentor)
+
+    assert [u.full_name for u in by_name] == ["Mina Mentee", "Minnie Driver", "Zed"]
+    assert list(by_self) == []
+
+
+def test_suggestions_need_at_least_one_character_and_stop_at_the_limit(personas):
+    for n in range(12):
+        MembershipFactory(program=personas.program, user=UserFactory(full_name=f"Sam {n:02d}"))
+
+    assert (
+        list(selectors.member_suggestions(program=personas.program, query="  ", exclude=personas.mentor))
+        == []
+    )
+    assert (
+        len(selectors.member_suggestions(program=personas.program, query="sam", exclude=personas.mentor)) == 8
+    )
