@@ -183,6 +183,8 @@ EMAIL_BACKEND = (
 # tasks in the request (tests, debugging).
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+# RQ workers must run jobs through django-tasks-rq's Job class, or every task fails.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
 _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",

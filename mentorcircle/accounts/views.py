@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from mentorcircle.accounts import selectors, services
 from mentorcircle.accounts.forms import ProfileForm
 from mentorcircle.core.http import AuthedRequest
-from mentorcircle.groupsessions.selectors import upcoming_hosted_by
+from mentorcircle.groupsessions.selectors import for_display, upcoming_hosted_by
 
 PROFILE_SESSIONS = 10
 
@@ -21,7 +21,9 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "person": person,
             "memberships": memberships,
-            "sessions": upcoming_hosted_by(host=person, viewer=request.user)[:PROFILE_SESSIONS],
+            "sessions": for_display(
+                upcoming_hosted_by(host=person, viewer=request.user)[:PROFILE_SESSIONS], user=request.user
+            ),
             "nav_section": "profile",
         },
     )

@@ -1,5 +1,6 @@
 """Every read of group sessions. Lists cost a fixed number of queries, whatever their size."""
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -48,23 +49,38 @@ def when(sessions: QuerySet[GroupSession], *, tab: str, now: datetime) -> QueryS
     )
 
 
+def for_display(
+    sessions: Iterable[GroupSession], *, user: User, attendees: bool = False
+) -> list[GroupSession]:
+    """Seat counts, the viewer's own status and (optionally) attendees for one page of a list.
+
+    Lists are paginated on the plain query first and decorated here for that page only, so a
+    page costs the same whether the program has 10 sessions or 10,000.
+    """
+    ids = [session.pk for session in sessions]
+    decorated = with_my_status(with_counts(GroupSession.objects.filter(pk__in=ids)), user=user)
+    if attendees:
+        decorated = with_attendees(decorated)
+    by_id = {session.pk: session for session in decorated}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def sessions_for_person(*, user: User, tab: str, now: datetime | None = None) -> QuerySet[GroupSession]:
-    """Sessions the person hosts, holds a seat in, waits for or is invited to."""
+    """Sessions the person hosts, holds a seat in, waits for or is invited to (undecorated:
+    pass a page of it through `for_display`)."""
     now = now or timezone.now()
     involved = Participant.objects.filter(
         user=user,
         status__in=(*Participant.SEATED, Participant.Status.WAITLISTED, Participant.Status.INVITED),
     ).values("session_id")
-    sessions = GroupSession.objects.filter(pk__in=involved)
-    return with_attendees(with_my_status(with_counts(when(sessions, tab=tab, now=now)), user=user))
+    return when(GroupSession.objects.filter(pk__in=involved), tab=tab, now=now)
 
 
 def sessions_for_program(
-    *, program: Program, tab: str, user: User, now: datetime | None = None
+    *, program: Program, tab: str, now: datetime | None = None
 ) -> QuerySet[GroupSession]:
     now = now or timezone.now()
-    sessions = GroupSession.objects.filter(program=program)
-    return with_my_status(with_counts(when(sessions, tab=tab, now=now)), user=user)
+    return when(GroupSession.objects.filter(program=program), tab=tab, now=now)
 
 
 def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None) -> QuerySet[GroupSession]:
@@ -73,7 +89,7 @@ def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None)
     sessions = GroupSession.objects.filter(
         host=host, program__in=Program.objects.filter(memberships__user=viewer)
     )
-    return with_my_status(with_counts(when(sessions, tab=FUTURE, now=now)), user=viewer)
+    return when(sessions, tab=FUTURE, now=now)
 
 
 def session_get_visible(*, user: User, pk: int) -> tuple[GroupSession, Membership]:

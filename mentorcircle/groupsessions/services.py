@@ -338,7 +338,10 @@ def session_cancel(
         session.version = F("version") + 1
         session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
         session.refresh_from_db(fields=["version"])
-        _after_commit(tasks.session_cancelled, session_id=session.pk)
+        # The host is told too when someone else (a program manager) cancelled their session.
+        _after_commit(
+            tasks.session_cancelled, session_id=session.pk, include_host=actor.pk != session.host_id
+        )
         return session
 
 

@@ -41,7 +41,7 @@ def personal_sessions(request: AuthedRequest) -> HttpResponse:
         "groupsessions/personal_sessions.html",
         {
             "tab": tab,
-            "sessions": page.object_list,
+            "sessions": selectors.for_display(page.object_list, user=request.user, attendees=True),
             "page": page,
             "query": query,
             "can_create": bool(_creatable_programs(request.user)),
@@ -103,17 +103,14 @@ def personal_session_create(request: AuthedRequest) -> HttpResponse:
 @manager_view
 def manager_sessions(request: AuthedRequest, program: Program) -> HttpResponse:
     tab = _tab(request)
-    page, query = paginate(
-        request,
-        selectors.with_attendees(selectors.sessions_for_program(program=program, tab=tab, user=request.user)),
-    )
+    page, query = paginate(request, selectors.sessions_for_program(program=program, tab=tab))
     return render(
         request,
         "groupsessions/manager_sessions.html",
         {
             "program": program,
             "tab": tab,
-            "sessions": page.object_list,
+            "sessions": selectors.for_display(page.object_list, user=request.user, attendees=True),
             "page": page,
             "query": query,
             "nav_section": "sessions",

@@ -244,7 +244,7 @@ def invitation(participant: Participant) -> bool:
             f"({session.duration_label}), hosted by {session.host.display_name}.",
             "Will you attend? Your answer counts toward the session's minimum and maximum.",
         ],
-        actions=[("Accept", accept), ("Decline", decline)],
+        actions=[("Accept", accept), ("Decline", decline), ("View the session", ics.session_url(session))],
     )
     return send_once(key=f"invitation:{participant.pk}", user=user, session=session, email=email)
 

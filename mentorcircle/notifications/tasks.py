@@ -160,6 +160,10 @@ def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
     session = participant.session
     if session.is_cancelled or session.starts_at.isoformat() != starts_at:
         return
-    if timezone.now() >= session.starts_at:
+    now = timezone.now()
+    if now >= session.starts_at:
+        return
+    # Run late (a worker was down), a reminder gives way to a shorter one that is already due.
+    if any(now >= session.starts_at - lead for lead in REMINDERS.values() if lead < REMINDERS[which]):
         return
     emails.reminder(participant, which=which)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.core.pagination import paginate
-from mentorcircle.groupsessions.selectors import FUTURE, sessions_for_program
+from mentorcircle.groupsessions.selectors import FUTURE, for_display, sessions_for_program
 from mentorcircle.programs import selectors, services
 from mentorcircle.programs.forms import (
     MemberAddForm,
@@ -39,16 +39,14 @@ def manager_view(view: View) -> View:
 @login_required
 def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     membership = selectors.membership_get(user=request.user, slug=slug)
-    page, query = paginate(
-        request, sessions_for_program(program=membership.program, tab=FUTURE, user=request.user)
-    )
+    page, query = paginate(request, sessions_for_program(program=membership.program, tab=FUTURE))
     return render(
         request,
         "programs/detail.html",
         {
             "program": membership.program,
             "membership": membership,
-            "sessions": page.object_list,
+            "sessions": for_display(page.object_list, user=request.user),
             "page": page,
             "query": query,
         },
