@@ -41,6 +41,22 @@ def test_future_lists_upcoming_and_running_sessions_soonest_first(personas, now)
     assert titles(sessions) == ["Running now", "Tomorrow", "Next week", "Next month"]
 
 
+def test_decorating_a_page_keeps_its_order_and_adds_counts_and_the_viewers_status(personas, now):
+    for title, days in [("Third", 9), ("First", 1), ("Second", 5)]:
+        session = hosted(personas, title, timedelta(days=days))
+        if title == "Second":
+            ParticipantFactory(session=session, user=personas.mentee)
+    page = list(selectors.sessions_for_program(program=personas.program, tab=selectors.FUTURE, now=now))
+
+    shown = selectors.for_display(page, user=personas.mentee)
+
+    assert [(s.title, s.seats_taken, s.my_status) for s in shown] == [
+        ("First", 1, None),
+        ("Second", 2, Status.REGISTERED),
+        ("Third", 1, None),
+    ]
+
+
 def test_past_lists_ended_and_cancelled_sessions_latest_first(personas, now):
     hosted(personas, "Last month", -timedelta(days=30))
     hosted(personas, "Yesterday", -timedelta(days=1))
@@ -74,7 +90,7 @@ def test_a_persons_sessions_are_those_they_host_hold_a_seat_in_wait_for_or_are_i
 
     assert titles(sessions) == (["Pitch practice"] if listed else [])
     if listed:
-        assert sessions[0].my_status == status
+        assert selectors.for_display(sessions, user=personas.mentee)[0].my_status == status
 
 
 def test_a_person_does_not_see_sessions_they_have_nothing_to_do_with(personas, now):
@@ -91,7 +107,10 @@ def test_seats_taken_counts_the_host_and_the_registered_only(personas, now):
     ParticipantFactory(session=session, status=Status.INVITED)
     ParticipantFactory(session=session, status=Status.LEFT)
 
-    [listed] = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+    [listed] = selectors.for_display(
+        selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now),
+        user=personas.mentor,
+    )
 
     assert listed.seats_taken == 2
     assert listed.waitlist_size == 2
@@ -105,7 +124,11 @@ def test_the_host_sees_who_holds_a_seat_or_waits(personas, now):
     ParticipantFactory(session=session, user=UserFactory(full_name="Wes Waiting"), status=Status.WAITLISTED)
     ParticipantFactory(session=session, user=UserFactory(full_name="Lou Left"), status=Status.LEFT)
 
-    [listed] = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+    [listed] = selectors.for_display(
+        selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now),
+        user=personas.mentor,
+        attendees=True,
+    )
 
     people = {p.user.full_name: p.status for p in listed.attendees}
     assert people == {
@@ -119,12 +142,10 @@ def test_a_programs_sessions_are_only_its_own(personas, now):
     hosted(personas, "Alpha session", timedelta(days=2))
     GroupSessionFactory(program=personas.other_program, host=personas.other_manager, title="Beta session")
 
-    sessions = selectors.sessions_for_program(
-        program=personas.program, tab=selectors.FUTURE, user=personas.mentee, now=now
-    )
+    sessions = selectors.sessions_for_program(program=personas.program, tab=selectors.FUTURE, now=now)
 
     assert titles(sessions) == ["Alpha session"]
-    assert sessions[0].my_status is None
+    assert selectors.for_display(sessions, user=personas.mentee)[0].my_status is None
 
 
 def test_a_profile_lists_the_hosts_upcoming_sessions_in_programs_the_viewer_shares(personas, now):
