@@ -9,15 +9,23 @@ in another thread, so the rows a test creates must be committed), creates its pe
 tests/factories.py and uses the helpers below:
 
     from tests.browser.conftest import axe_check, screenshot, sign_in
+
+`look(page, name)` does both checks every page gets (screenshot, then axe); the others below
+(sign_out, open_user_menu, session_row, expect_toast, ...) are shared by the session journeys.
 """
 
 import os
 import shutil
+import zoneinfo
+from datetime import date
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from django.utils import timezone
+from playwright.sync_api import Locator, Page, expect
+
+from tests.factories import MembershipFactory, UserFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_TESTS_DIR = Path(__file__).resolve().parent
@@ -147,3 +155,58 @@ def screenshot(page: Page, name: str) -> Path:
     path = directory / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def look(page: Page, name: str) -> Path:
+    """What every journey does on every page it visits: a screenshot, then the axe check."""
+    path = screenshot(page, name)
+    axe_check(page)
+    return path
+
+
+def open_user_menu(page: Page, name: str) -> Locator:
+    """Open the menu under the person's name in the header and return it."""
+    page.get_by_role("banner").get_by_text(name, exact=True).click()
+    menu = page.get_by_role("navigation", name="Switch dashboard")
+    expect(menu).to_be_visible()
+    return menu
+
+
+def sign_out(page: Page, name: str) -> None:
+    """Sign out through the menu under the person's name."""
+    open_user_menu(page, name).get_by_role("button", name="Sign out").click()
+    expect(page.locator("details.usermenu")).not_to_be_attached()
+
+
+def program_member(program, role: str, full_name: str, **kwargs):
+    """A person in the program with that role, in the browser's time zone unless told otherwise."""
+    user = UserFactory(full_name=full_name, time_zone=kwargs.pop("time_zone", TIME_ZONE), **kwargs)
+    MembershipFactory(program=program, user=user, role=role)
+    return user
+
+
+def next_month_day(day: int = 15) -> date:
+    """That day of next month (in the browser's zone): a start time comfortably in the future."""
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(TIME_ZONE))
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return date(year, month, day)
+
+
+def session_row(page: Page, title: str) -> Locator:
+    """The entry of a Sessions list (personal, manager or program page) with that title."""
+    return page.locator(".session-list > li").filter(has=page.get_by_role("heading", name=title))
+
+
+def expect_toast(page: Page, text: str) -> None:
+    """A toast with that text shows in the bottom-left corner."""
+    toast = page.get_by_role("status").filter(has_text=text)
+    expect(toast).to_be_visible()
+    box = toast.get_by_text(text).bounding_box()
+    assert box is not None
+    assert box["x"] < VIEWPORT["width"] / 2, f"the toast is not on the left: {box}"
+    assert box["y"] > VIEWPORT["height"] / 2, f"the toast is not at the bottom: {box}"
+
+
+def rsvp_box(page: Page) -> Locator:
+    """The session page's box that says where the viewer stands (Join, You're registered...)."""
+    return page.get_by_role("region", name="Your place")
