@@ -10,19 +10,23 @@ tests/factories.py and uses the helpers below:
 
     from tests.browser.conftest import axe_check, screenshot, sign_in
 
-`look(page, name)` does both checks every page gets (screenshot, then axe); the others below
-(sign_out, open_user_menu, session_row, expect_toast, ...) are shared by the session journeys.
+`look(page, name)` does both checks every page gets (screenshot, then axe); `run_worker()` runs
+the background tasks that are due (emails land in `mail.outbox`); the others below (sign_out,
+open_user_menu, session_row, expect_toast, ...) are shared by the session journeys.
 """
 
 import os
 import shutil
+import signal
 import zoneinfo
 from datetime import date
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import MembershipFactory, UserFactory
@@ -210,3 +214,22 @@ def expect_toast(page: Page, text: str) -> None:
 def rsvp_box(page: Page) -> Locator:
     """The session page's box that says where the viewer stands (Join, You're registered...)."""
     return page.get_by_role("region", name="Your place")
+
+
+def run_worker() -> None:
+    """Run every background task that is due, as `manage.py db_worker --batch` would.
+
+    The live server and the test share the database, so what a page enqueued runs here. A task
+    that fails fails the test with its traceback.
+    """
+    signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else [])
+    handlers = {sig: signal.getsignal(sig) for sig in signals}  # the worker installs its own
+    failed_before = set(DBTaskResult.objects.failed().values_list("pk", flat=True))
+    try:
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    failed = DBTaskResult.objects.failed().exclude(pk__in=failed_before)
+    if failed:
+        raise AssertionError("\n\n".join(f"{task.task_path} failed:\n{task.traceback}" for task in failed))

@@ -19,12 +19,12 @@ from tests.browser.conftest import (
     open_user_menu,
     program_member,
     rsvp_box,
+    run_worker,
     session_row,
     sign_in,
     sign_out,
 )
 from tests.factories import PASSWORD, ProgramFactory
-from tests.helpers import run_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -183,7 +183,7 @@ def test_mentee_joins_from_the_hosts_profile_and_the_host_sees_them(
     assert session.participants.get(user=mentee).status == Participant.Status.REGISTERED
 
     # The host is told by email ...
-    run_tasks()
+    run_worker()
     to_host = [m for m in mailoutbox if m.to == [mentor.email]]
     assert [m.subject for m in to_host] == ["Mina Mentee registered for Breaking into product design"]
 
@@ -296,7 +296,7 @@ def test_waitlisted_mentee_is_promoted_when_a_seat_frees_up(
     expect(rsvp_box(page).get_by_role("button", name="Leave")).to_be_visible()
     look(page, "sessions-24-promoted-from-waitlist")
 
-    run_tasks()
+    run_worker()
     subjects = [m.subject for m in mailoutbox if m.to == [wendy.email]]
     assert "A seat freed up: you're registered for One-to-one-ish" in subjects
 

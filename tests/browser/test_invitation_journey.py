@@ -15,11 +15,11 @@ from tests.browser.conftest import (
     next_month_day,
     program_member,
     rsvp_box,
+    run_worker,
     session_row,
     sign_in,
 )
 from tests.factories import PASSWORD, ProgramFactory
-from tests.helpers import run_tasks
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_guest_accepts_from_the_email_and_another_answers_in_the_app(
     assert set(invited.values_list("user__full_name", flat=True)) == {"Mina Mentee", "Nora Newcomer"}
 
     # The worker sends each guest an email and an in-app notice.
-    run_tasks()
+    run_worker()
     to_mina = [m for m in mailoutbox if m.to == [mina.email]]
     assert [m.subject for m in to_mina] == ["Theo Mentor invited you: Writing a CV that gets read"]
     assert mentor.email not in to_mina[0].body and nora.email not in to_mina[0].body
