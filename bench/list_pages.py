@@ -38,7 +38,9 @@ def main() -> None:
         call_command("flush", interactive=False, verbosity=0)
         program = Program.objects.create(name="Bench", slug="bench", allow_group_sessions=True)
         host = User.objects.create_user(email="host@bench.test", full_name="Host", time_zone="Europe/Paris")
-        guest = User.objects.create_user(email="guest@bench.test", full_name="Guest", time_zone="Europe/Paris")
+        guest = User.objects.create_user(
+            email="guest@bench.test", full_name="Guest", time_zone="Europe/Paris"
+        )
         Membership.objects.create(program=program, user=host, role=Membership.Role.MANAGER)
         Membership.objects.create(program=program, user=guest, role=Membership.Role.MENTEE)
         now = timezone.now()
