@@ -78,9 +78,8 @@ def main() -> None:
     waitlisted = Participant.objects.filter(session=session, status=Participant.Status.WAITLISTED).count()
     latencies.sort()
     print(f"database: {connection.vendor}")
-    print(
-        f"{args.people} joins on {args.threads} threads in {elapsed:.2f} s ({args.people / elapsed:.0f} joins/s)"
-    )
+    rate = args.people / elapsed
+    print(f"{args.people} joins on {args.threads} threads in {elapsed:.2f} s ({rate:.0f} joins/s)")
     print(
         f"latency: median {statistics.median(latencies) * 1000:.1f} ms, "
         f"p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms"
