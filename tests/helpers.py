@@ -19,3 +19,35 @@ def field_errors(response: HttpResponse, field: str) -> list[str]:
 def toasts(response: HttpResponse) -> list[str]:
     pattern = r'<p class="toast toast-[\w-]+">(.*?)</p>'
     return [html.unescape(message) for message in re.findall(pattern, response.content.decode(), re.S)]
+
+
+def run_tasks(*, fail_on_error: bool = True) -> None:
+    """Run every stored background task that is due now, as `manage.py db_worker` would.
+
+    Works inside a test's transaction: the worker's connection recycling is switched off, and
+    work a task hands on after its commit runs too. A task that raises fails the test with its
+    traceback, unless `fail_on_error=False` (to look at a worker dying midway).
+    """
+    import signal
+    from unittest import mock
+
+    from django.core.management import call_command
+    from django.test import TestCase
+    from django_tasks_db.models import DBTaskResult
+
+    failed_before = set(DBTaskResult.objects.failed().values_list("pk", flat=True))
+    # The worker installs its own signal handlers; give the test run its own back afterwards.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            handed_on = True
+            while handed_on:  # until no task hands on more work after its commit
+                with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+                    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+                handed_on = bool(callbacks)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    failed = DBTaskResult.objects.failed().exclude(pk__in=failed_before)
+    if fail_on_error and failed:
+        raise AssertionError("\n\n".join(f"{task.task_path} failed:\n{task.traceback}" for task in failed))

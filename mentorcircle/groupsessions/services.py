@@ -122,7 +122,8 @@ class Invitees:
 
 def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> list[Participant]:
     """Add invited rows for members of the session's program who have no row yet (so nobody is
-    invited twice, and people who registered or answered are left alone); the host never."""
+    invited twice, and people who registered or answered are left alone); never the host, nor
+    the person inviting."""
     if (
         invitees.has_groups
         and not Membership.objects.filter(
@@ -142,7 +143,9 @@ def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> l
         )
     already = Participant.objects.filter(session=session).values("user_id")
     user_ids = set(
-        wanted.exclude(user_id=session.host_id).exclude(user_id__in=already).values_list("user_id", flat=True)
+        wanted.exclude(user_id__in=(session.host_id, invited_by.pk))
+        .exclude(user_id__in=already)
+        .values_list("user_id", flat=True)
     )
     rows = [
         Participant(session=session, user_id=user_id, status=Status.INVITED, invited_by=invited_by)
