@@ -5,6 +5,7 @@ they all wait at a barrier so their joins hit the database together. Runs on whi
 configured: the SQLite file (writers queue on the IMMEDIATE lock) or PostgreSQL (row locks).
 """
 
+import random
 import threading
 import time
 from collections import Counter
@@ -28,15 +29,18 @@ CROWD = 100
 
 
 def connect() -> None:
-    """Open this thread's connection, retrying briefly if the server is at its connection limit."""
-    for attempt in range(40):
+    """Open this thread's connection. When the server is at its connection limit (PostgreSQL's
+    default is 100, shared with whoever else uses it), wait for a slot rather than fail: holding
+    connections while waiting could starve another run doing the same."""
+    deadline = time.monotonic() + 60
+    while True:
         try:
             connection.ensure_connection()
             return
         except OperationalError:
-            if attempt == 39:
+            if time.monotonic() > deadline:
                 raise
-            time.sleep(0.25)
+            time.sleep(random.uniform(0.02, 0.2))
 
 
 def all_at_once(count: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
@@ -48,8 +52,8 @@ def all_at_once(count: int, work: Callable[[int], object]) -> tuple[list[object]
 
     def run(i: int) -> None:
         try:
-            connect()
             barrier.wait(timeout=120)
+            connect()  # after the barrier, like a request arriving: no connection held while waiting
             result = work(i)
             with lock:
                 results.append(result)
