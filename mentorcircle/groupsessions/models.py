@@ -126,3 +126,8 @@ class Participant(models.Model):
     @property
     def has_seat(self) -> bool:
         return self.status in self.SEATED
+
+    @property
+    def event(self) -> str:
+        """Names the row's latest change; a task for an older change knows it is stale."""
+        return self.updated_at.strftime("%Y%m%dT%H%M%S%f")

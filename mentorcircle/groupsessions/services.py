@@ -62,7 +62,7 @@ def _after_commit(task: Any, **kwargs: Any) -> None:
 
 def _event(participant: Participant) -> str:
     """Names one change of a participant's row, so its emails have a key of their own."""
-    return participant.updated_at.strftime("%Y%m%dT%H%M%S%f")
+    return participant.event
 
 
 def _schedule_decision(session: GroupSession) -> None:

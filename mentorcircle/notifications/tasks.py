@@ -27,6 +27,15 @@ def _participant(participant_id: int) -> Participant | None:
     )
 
 
+def _current(participant_id: int, *, event: str, status: str) -> Participant | None:
+    """The row, if it still is as the change that queued this task left it; None when a later
+    change (leave, rejoin, decline…) superseded it: that change has a task of its own."""
+    participant = _participant(participant_id)
+    if participant is None or participant.status != status or participant.event != event:
+        return None
+    return participant
+
+
 def _session_rows(session_id: int, statuses: tuple[str, ...]) -> list[Participant]:
     return list(
         Participant.objects.select_related("user", "session__host", "session__program")
@@ -50,8 +59,8 @@ def schedule_reminders(participant: Participant, *, now: datetime | None = None)
 @task()
 def participant_registered(*, participant_id: int, event: str) -> None:
     """A seat was taken: confirmation with the calendar invite, a note to the host, reminders."""
-    participant = _participant(participant_id)
-    if participant is None or participant.status != Status.REGISTERED:
+    participant = _current(participant_id, event=event, status=Status.REGISTERED)
+    if participant is None:
         return
     emails.registration_confirmed(participant, event=event)
     emails.host_new_registration(participant, event=event)
@@ -60,16 +69,16 @@ def participant_registered(*, participant_id: int, event: str) -> None:
 
 @task()
 def participant_waitlisted(*, participant_id: int, event: str) -> None:
-    participant = _participant(participant_id)
-    if participant is None or participant.status != Status.WAITLISTED:
+    participant = _current(participant_id, event=event, status=Status.WAITLISTED)
+    if participant is None:
         return
     emails.waitlisted(participant, event=event)
 
 
 @task()
 def participant_promoted(*, participant_id: int, event: str) -> None:
-    participant = _participant(participant_id)
-    if participant is None or participant.status != Status.REGISTERED:
+    participant = _current(participant_id, event=event, status=Status.REGISTERED)
+    if participant is None:
         return
     emails.promoted(participant, event=event)
     schedule_reminders(participant)
@@ -77,8 +86,8 @@ def participant_promoted(*, participant_id: int, event: str) -> None:
 
 @task()
 def participant_left(*, participant_id: int, event: str) -> None:
-    participant = _participant(participant_id)
-    if participant is None or participant.status != Status.LEFT:
+    participant = _current(participant_id, event=event, status=Status.LEFT)
+    if participant is None:
         return
     emails.left(participant, event=event)
 
@@ -107,8 +116,8 @@ def participant_invited(*, participant_id: int) -> None:
 
 @task()
 def invitation_declined(*, participant_id: int, event: str) -> None:
-    participant = _participant(participant_id)
-    if participant is None or participant.status != Status.DECLINED:
+    participant = _current(participant_id, event=event, status=Status.DECLINED)
+    if participant is None:
         return
     emails.host_declined(participant, event=event)
 

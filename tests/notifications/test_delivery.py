@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from mentorcircle.notifications import emails, tasks
 from mentorcircle.notifications.models import Delivery, Notice
 from tests.helpers import run_tasks
-from tests.notifications.conftest import cancel, committed, create, crowd, invite, join, subjects
+from tests.notifications.conftest import cancel, committed, create, crowd, invite, join, leave, subjects
 
 pytestmark = pytest.mark.usefixtures("clock")
 TITLE = "Negotiating your first salary"
@@ -148,3 +148,26 @@ def test_cancelling_a_session_with_1000_participants_returns_at_once_and_the_wor
 
     assert cancellations() == Counter({person.email: 1 for person in people})
     assert len(mail.outbox) == 1000
+
+
+def test_join_leave_and_join_again_before_the_worker_runs_sends_one_confirmation(personas):
+    session = create(personas.program, personas.mentor)
+    join(session, personas.mentee)
+    leave(session, personas.mentee)
+    join(session, personas.mentee)
+
+    run_tasks()
+
+    assert subjects(personas.mentee) == [f"You're registered: {TITLE}"]
+    assert subjects(personas.mentor) == [f"Mina Mentee registered for {TITLE}"]
+
+
+def test_join_then_leave_before_the_worker_runs_sends_only_the_leaving_email(personas):
+    session = create(personas.program, personas.mentor)
+    join(session, personas.mentee)
+    leave(session, personas.mentee)
+
+    run_tasks()
+
+    assert subjects(personas.mentee) == [f"You left: {TITLE}"]
+    assert subjects(personas.mentor) == []
