@@ -350,12 +350,14 @@ def session_cancel(
 
 def session_decide(*, session_id: int, now: datetime | None = None) -> str | None:
     """Hold or cancel a session whose decision time has come. Returns the new status, or None
-    if there was nothing to decide (already decided, cancelled, not yet due, or gone)."""
+    if there was nothing to decide (already decided, cancelled, not yet due, over, or gone)."""
     now = _now(now)
     with transaction.atomic():
         session = GroupSession.objects.select_for_update().filter(pk=session_id).first()
         if session is None or session.status != GroupSession.Status.SCHEDULED or session.decide_at > now:
             return None
+        if session.ends_at <= now:
+            return None  # too late to tell anyone anything useful: it happened, or it did not
         if _seated_count(session) >= session.min_participants:
             session.status = GroupSession.Status.CONFIRMED
             session.save(update_fields=["status", "updated_at"])
@@ -373,9 +375,9 @@ def session_decide(*, session_id: int, now: datetime | None = None) -> str | Non
 def sessions_decide_due(*, now: datetime | None = None) -> dict[str, int]:
     """Decide every session that is due. Safe to run any number of times."""
     now = _now(now)
-    due = GroupSession.objects.filter(status=GroupSession.Status.SCHEDULED, decide_at__lte=now).values_list(
-        "pk", flat=True
-    )
+    due = GroupSession.objects.filter(
+        status=GroupSession.Status.SCHEDULED, decide_at__lte=now, ends_at__gt=now
+    ).values_list("pk", flat=True)
     outcome = {GroupSession.Status.CONFIRMED.value: 0, GroupSession.Status.CANCELLED.value: 0}
     for session_id in list(due):
         status = session_decide(session_id=session_id, now=now)

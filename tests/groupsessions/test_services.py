@@ -7,7 +7,7 @@ import pytest
 from mentorcircle.groupsessions import selectors, services
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.groupsessions.services import SessionError
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import GroupSessionFactory, MembershipFactory, ProgramFactory
 from tests.groupsessions.conftest import NOW, PARIS, STARTS, add_members, create_session, details
 
 Status = Participant.Status
@@ -679,3 +679,13 @@ def test_the_decision_time_does_not_depend_on_the_zone_the_start_was_given_in(pe
     in_utc = create_session(personas.program, personas.mentor, starts_at=starts.astimezone(UTC))
 
     assert reloaded(in_paris).decide_at == reloaded(in_utc).decide_at
+
+
+def test_a_session_that_is_already_over_is_not_decided_after_the_fact(personas):
+    session = GroupSessionFactory(program=personas.program, host=personas.mentor, min_participants=5)
+    late = session.ends_at + timedelta(minutes=1)
+
+    assert services.session_decide(session_id=session.pk, now=late) is None
+    assert services.sessions_decide_due(now=late) == {"confirmed": 0, "cancelled": 0}
+    session.refresh_from_db()
+    assert session.status == GroupSession.Status.SCHEDULED
