@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -83,6 +83,9 @@ ROLE_WORDS = {
 }
 
 
+Label = TypeVar("Label", Cohort, Tag)
+
+
 class ImportFileError(ValueError):
     """The file as a whole cannot be read; nothing was imported."""
 
@@ -154,6 +157,19 @@ def _read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def _labels(
+    model: type[Label], *, program: Program, known: dict[str, Label], names: list[str]
+) -> list[Label]:
+    """The program's cohorts or tags with these names (any case), creating the missing ones."""
+    found = []
+    for name in names:
+        key = name.lower()
+        if key not in known:
+            known[key] = model.objects.create(program=program, name=name)
+        found.append(known[key])
+    return found
+
+
 @transaction.atomic
 def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> ImportReport:
     """Create or update members from CSV (email, name, role, cohort, tags).
@@ -203,18 +219,8 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             reject("You cannot change your own role.")
             continue
 
-        row_cohorts = []
-        for cohort_name in cohort_names:
-            key = cohort_name.lower()
-            if key not in cohorts:
-                cohorts[key] = Cohort.objects.create(program=program, name=cohort_name)
-            row_cohorts.append(cohorts[key])
-        row_tags = []
-        for tag_name in tag_names:
-            key = tag_name.lower()
-            if key not in tags:
-                tags[key] = Tag.objects.create(program=program, name=tag_name)
-            row_tags.append(tags[key])
+        row_cohorts = _labels(Cohort, program=program, known=cohorts, names=cohort_names)
+        row_tags = _labels(Tag, program=program, known=tags, names=tag_names)
 
         if membership is None:
             if user is None:
