@@ -121,11 +121,19 @@ def test_the_worker_command_starts_the_worker_of_the_configured_backend(
     settings, backend, app, command, args, options
 ):
     settings.TASKS_BACKEND = backend
+    worker = "mentorcircle.notifications.management.commands.worker"
 
-    with mock.patch("mentorcircle.notifications.management.commands.worker.call_command") as run:
+    with (
+        mock.patch(f"{worker}.call_command") as run,
+        mock.patch(f"{worker}.requeue_stalled_tasks") as sweep,
+        mock.patch(f"{worker}.threading.Thread") as thread,
+    ):
         call_command("worker")
 
     assert run.call_args_list == [mock.call(command, *args, **options)]
+    # the database worker first puts back what a dead worker left, then keeps sweeping beside it
+    assert sweep.called == (backend == "database")
+    assert thread.return_value.start.called == (backend == "database")
     # and those are options the real command has
     parser = load_command_class(app, command).create_parser("manage.py", command)
     assert set(options) <= {action.dest for action in parser._actions}
