@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails and calendar files point at the server `make run` starts.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE := mentorcircle.settings
 
 .PHONY: setup run test lint format migrate demo clean
@@ -22,6 +24,7 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+run: export SITE_URL := $(SITE_URL)
 run: demo
 	@echo "MentorCircle on http://127.0.0.1:$(PORT)  (sign in as pm@example.com / mentorcircle)"
 	@echo "A background worker runs beside the web server; Ctrl-C stops both."

@@ -17,6 +17,22 @@ DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 ERROR_FIELDS = {"duration": "duration_hours", "reason": None}
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time read in the form's zone, with a plain message for clock-change gaps."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code == "ambiguous_timezone":
+                raise forms.ValidationError(
+                    "The clocks change at that time (daylight saving), so it does not exist or "
+                    "happens twice. Choose another time.",
+                    code="ambiguous_timezone",
+                ) from None
+            raise
+
+
 class SessionForm(forms.Form):
     """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
 
@@ -27,7 +43,7 @@ class SessionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Markdown formatting is allowed.",
     )
-    starts_at = forms.DateTimeField(
+    starts_at = LocalDateTimeField(
         label="Start time",
         input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
@@ -35,6 +51,7 @@ class SessionForm(forms.Form):
     time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
     duration_hours = forms.IntegerField(
         label="Hours",
+        error_messages={"required": "Enter the hours (0 to 12)."},
         min_value=0,
         max_value=12,
         initial=1,
@@ -42,6 +59,7 @@ class SessionForm(forms.Form):
     )
     duration_minutes = forms.IntegerField(
         label="Minutes",
+        error_messages={"required": "Enter the minutes (0 to 59)."},
         min_value=0,
         max_value=59,
         initial=0,
@@ -116,6 +134,9 @@ class SessionForm(forms.Form):
             memberships__program__in=programs
         ).distinct()
         self.fields["time_zone"].initial = timezone.get_current_timezone_name()
+        if session is not None and not self.is_bound:
+            # Lets the page's script show the current start in the browser's own zone.
+            self.fields["starts_at"].widget.attrs["data-utc"] = session.starts_at.isoformat()
         self.can_invite_groups = can_invite_groups and len(programs) == 1
         if self.can_invite_groups:
             cast(forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]).queryset = programs[

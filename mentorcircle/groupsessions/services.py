@@ -401,7 +401,12 @@ def participant_decline(*, session: GroupSession, user: User, now: datetime | No
         had_seat = participant.has_seat
         participant.status, participant.waitlisted_at = Status.DECLINED, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        _after_commit(tasks.invitation_declined, participant_id=participant.pk, event=_event(participant))
+        _after_commit(
+            tasks.invitation_declined,
+            participant_id=participant.pk,
+            event=_event(participant),
+            had_seat=had_seat,
+        )
         if had_seat and not session.is_cancelled and session.starts_at > now:
             _promote_from_waitlist(session, now=now)
         return participant

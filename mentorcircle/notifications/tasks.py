@@ -115,10 +115,12 @@ def participant_invited(*, participant_id: int) -> None:
 
 
 @task()
-def invitation_declined(*, participant_id: int, event: str) -> None:
+def invitation_declined(*, participant_id: int, event: str, had_seat: bool = False) -> None:
     participant = _current(participant_id, event=event, status=Status.DECLINED)
-    if participant is None:
+    if participant is None or participant.session.is_cancelled:
         return
+    if had_seat:
+        emails.left(participant, event=event)  # takes the event out of their calendar
     emails.host_declined(participant, event=event)
 
 

@@ -125,7 +125,10 @@ def _read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
         raise ImportFileError("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.") from None
     if not text.strip():
         raise ImportFileError("The file is empty.")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    first_line = text.lstrip().partition("\n")[0]
+    # Spreadsheets in many locales save "CSV" with semicolons.
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [column.strip().lower() for column in next(reader)]
         missing = [c for c in REQUIRED_COLUMNS if c not in header]

@@ -790,3 +790,45 @@ def test_the_program_page_lists_its_upcoming_sessions(client, personas, session)
     assert "Upcoming group sessions" in page_text(response)
     assert session_titles(response) == ["Pitch practice"]
     assert "1 of 40 spots taken" in page_text(response)
+
+
+def test_a_start_time_skipped_by_the_clock_change_is_explained_next_to_the_field(client, personas):
+    client.force_login(personas.manager)
+
+    # In Paris, 02:30 on 28 March 2027 does not exist: the clocks jump from 02:00 to 03:00.
+    response = client.post(
+        reverse("manage:session_create", args=["alpha"]),
+        post_data(personas.program, starts_at="2027-03-28T02:30"),
+    )
+
+    assert (
+        "The clocks change at that time (daylight saving), so it does not exist or happens twice. "
+        in " ".join(errors_by(response, "starts_at"))
+    )
+    assert GroupSession.objects.count() == 0
+
+
+def test_empty_duration_inputs_say_which_one_is_missing(client, personas):
+    client.force_login(personas.manager)
+
+    response = client.post(
+        reverse("manage:session_create", args=["alpha"]),
+        post_data(personas.program, duration_hours="", duration_minutes=""),
+    )
+
+    assert "Enter the hours (0 to 12)." in page_text(response)
+    assert "Enter the minutes (0 to 59)." in page_text(response)
+    assert GroupSession.objects.count() == 0
+
+
+def test_a_cancelled_session_no_longer_tells_the_host_they_are_attending(client, personas, session):
+    services.session_cancel(session=session, actor=personas.mentor, reason="The speaker is ill")
+    client.force_login(personas.mentor)
+
+    response = client.get(session.get_absolute_url())
+    listing = client.get(reverse("personal:sessions") + "?tab=past")
+
+    assert "This session was cancelled." in rsvp(response)
+    assert "You are attending!" not in page_text(response)
+    assert "You are attending!" not in page_text(listing)
+    assert "The speaker is ill" in page_text(listing)

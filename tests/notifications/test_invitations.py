@@ -23,8 +23,10 @@ from tests.notifications.conftest import (
     STARTS,
     attendees,
     calendar,
+    cancel,
     committed,
     create,
+    decline,
     html,
     inbox,
     invite,
@@ -225,7 +227,7 @@ def test_a_link_works_for_30_days_then_expires(client, personas, clock):
         response = client.post(links["Accept"])
     assert response.status_code == 404
     assert BROKEN in page_text(response)
-    assert "expire after 30 days" in page_text(response)
+    assert "links last 30 days" in page_text(response)
     assert status_of(session, personas.mentee) == Status.INVITED
 
 
@@ -391,3 +393,28 @@ def test_a_mentor_creating_a_session_cannot_invite_the_whole_program(client, per
 
     session = GroupSession.objects.get(host=personas.mentor)
     assert invited_people(session) == set()
+
+
+def test_declining_after_accepting_takes_the_event_out_of_their_calendar(personas):
+    session = create(personas.program, personas.mentor)
+    join(session, personas.mentee)
+    run_tasks()
+    decline(session, personas.mentee)
+    run_tasks()
+
+    left = the_email(personas.mentee, "You left")
+    assert calendar(left)["METHOD"] == "CANCEL"
+    assert f"Mina Mentee declined: {session.title}" in subjects(personas.mentor)
+
+
+def test_declining_a_cancelled_session_bothers_nobody(personas):
+    session = create(personas.program, personas.mentor)
+    invite(session, personas.mentor, personas.mentee)
+    cancel(session, personas.mentor)
+    run_tasks()
+    host_mail = subjects(personas.mentor)
+
+    decline(session, personas.mentee)
+    run_tasks()
+
+    assert subjects(personas.mentor) == host_mail

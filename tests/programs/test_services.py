@@ -324,7 +324,7 @@ def test_import_will_not_let_a_manager_change_their_own_role_and_leaves_no_trace
         (b"email,name,role\n,,\n\n", "The file has a header but no members."),
         (b"email,name\nada@example.com,Ada\n", "missing: role"),
         (b"ada@example.com,Ada Lovelace,mentor\n", "missing: email, name, role"),
-        (b"email;name;role\nada@example.com;Ada;mentor\n", "missing: email, name, role"),
+        (b"email|name|role\nada@example.com|Ada|mentor\n", "missing: email, name, role"),
         (b"email,name,role,phone\nada@example.com,Ada,mentor,123\n", "Unknown column(s): phone."),
         (
             b"email,name,role\nada@example.com,Ada,mentor\ngrace@example.com,Grace\n",
@@ -359,3 +359,17 @@ def test_import_rejects_a_file_with_too_many_rows(personas):
         import_csv(personas, "email,name,role\n" + rows)
 
     assert db_counts() == before
+
+
+def test_import_reads_a_semicolon_separated_file_as_spreadsheets_in_many_locales_save_it(personas):
+    report = import_csv(
+        personas,
+        "email;name;role;cohort;tags\n"
+        "ada@example.com;Ada Lovelace;mentor;Spring 2027;engineering,leadership\n",
+    )
+
+    assert outcomes(report) == [(2, "ada@example.com", "created")]
+    membership = Membership.objects.get(user__email="ada@example.com")
+    assert membership.role == Membership.Role.MENTOR
+    assert sorted(t.name for t in membership.tags.all()) == ["engineering", "leadership"]
+    assert [c.name for c in membership.cohorts.all()] == ["Spring 2027"]

@@ -57,17 +57,25 @@
       });
     });
 
-    // A new session's start time is read in the browser's time zone.
+    // A session's start time is entered in the browser's time zone. An edit form arrives filled
+    // in the profile's zone, with the instant in data-utc: show it in the browser's zone instead.
     document.querySelectorAll("input[name=time_zone]").forEach(function (input) {
       var start = input.form && input.form.querySelector("input[name=starts_at]");
-      if (zone && start && !start.value) {
-        input.value = zone;
-        input.form.querySelectorAll("[data-zone-label]").forEach(function (el) { el.textContent = zone; });
-      }
+      if (!zone || !start || input.value === zone) return;
+      if (start.value && !start.dataset.utc) return;  // typed in the zone the form names
+      if (start.dataset.utc) start.value = localInputValue(new Date(start.dataset.utc));
+      input.value = zone;
+      input.form.querySelectorAll("[data-zone-label]").forEach(function (el) { el.textContent = zone; });
     });
 
     document.querySelectorAll("[data-invite]").forEach(setUpInvite);
   });
+
+  function localInputValue(date) {
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
 
   function setMenu(button, open) {
     button.setAttribute("aria-expanded", open ? "true" : "false");

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -149,7 +150,7 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo loaded. Sign in at http://127.0.0.1:8000 with password "
+                f"Demo loaded. Sign in at {settings.SITE_URL} with password "
                 f"“{DEMO_PASSWORD}” as pm@example.com (program manager), mentor@example.com, "
                 "mentee@example.com, or other-pm@example.com (Other Program)."
             )
