@@ -187,6 +187,7 @@ def session_create(
     Participant.objects.create(session=session, user=host, status=Status.HOST)
     _invite(session=session, invitees=invitees, invited_by=host)
     _schedule_decision(session)
+    _after_commit(tasks.host_reminders, session_id=session.pk)
     return session
 
 
@@ -314,7 +315,9 @@ def session_update(
         session.save()
         session.refresh_from_db(fields=["version"])
         if changed:
-            _after_commit(tasks.session_updated, session_id=session.pk, version=session.version)
+            _after_commit(
+                tasks.session_updated, session_id=session.pk, version=session.version, actor_id=actor.pk
+            )
         if moved:
             _schedule_decision(session)
         _promote_from_waitlist(session, now=now)

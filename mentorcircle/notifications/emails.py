@@ -255,12 +255,12 @@ def session_updated(participant: Participant) -> bool:
         kind="updated",
         subject=f"Updated: {session.title}",
         heading="The session changed",
-        paragraphs=[
-            f"“{session.title}” is now on {_when(session, user)} ({session.duration_label}).",
-            "Your calendar invite below is updated.",
-        ],
+        paragraphs=[f"“{session.title}” is now on {_when(session, user)} ({session.duration_label})."]
+        + (["Your calendar invite is updated."] if participant.has_seat else []),
         actions=[("View the session", ics.session_url(session))],
-        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+        calendar=ics.session_invite(session, attendee=user, now=timezone.now())
+        if participant.has_seat
+        else None,
     )
     return send_once(
         key=f"updated:{participant.pk}:v{session.version}", user=user, session=session, email=email

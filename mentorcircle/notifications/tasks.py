@@ -125,14 +125,29 @@ def invitation_declined(*, participant_id: int, event: str, had_seat: bool = Fal
 
 
 @task()
-def session_updated(*, session_id: int, version: int) -> None:
-    """Send everyone with a seat the updated invite (same UID, higher SEQUENCE)."""
-    for participant in _session_rows(session_id, (Status.REGISTERED,)):
+def session_updated(*, session_id: int, version: int, actor_id: int | None = None) -> None:
+    """Tell everyone involved of a new time, duration or title: seats get the updated invite
+    (same UID, higher SEQUENCE); the waitlisted and invited get the news; so does the host when
+    someone else (a program manager) made the change."""
+    statuses = (Status.HOST, Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
+    rows = _session_rows(session_id, statuses)
+    for participant in rows:
         if participant.session.version != version or participant.session.is_cancelled:
             return  # a newer change has its own task
+        if participant.status == Status.HOST and participant.user_id == actor_id:
+            continue
         emails.session_updated(participant)
-    for participant in _session_rows(session_id, (Status.REGISTERED,)):
-        schedule_reminders(participant)
+    for participant in rows:
+        if participant.status in Participant.SEATED:
+            schedule_reminders(participant)
+
+
+@task()
+def host_reminders(*, session_id: int) -> None:
+    """The host is reminded too (the 24-hour and 1-hour reminders of their seat)."""
+    for participant in _session_rows(session_id, (Status.HOST,)):
+        if not participant.session.is_cancelled:
+            schedule_reminders(participant)
 
 
 @task()

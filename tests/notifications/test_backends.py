@@ -74,7 +74,7 @@ committed_for_real = pytest.mark.usefixtures("transactional_db")
 def test_on_rq_a_registration_is_mailed_by_a_worker(personas, rq_queue):
     session = create(personas.program, personas.mentor, starts_at=timezone.now() + timedelta(days=3))
     join(session, personas.mentee)
-    assert rq_queue.count == 1
+    assert rq_queue.count == 2  # the host's reminders to schedule, and the registration
     assert subjects(personas.mentee) == []
 
     work()
@@ -92,7 +92,7 @@ def test_on_rq_reminders_and_the_decision_run_at_their_time_with_the_scheduler(
     session = create(personas.program, personas.mentor, starts_at=starts_at)
     join(session, personas.mentee)
     work()
-    assert rq_queue.scheduled_job_registry.count == 3  # the decision and two reminders
+    assert rq_queue.scheduled_job_registry.count == 5  # the decision, two reminders each for host and mentee
 
     time_machine.move_to(starts_at - timedelta(hours=24))
     work()  # without the scheduler, deferred tasks never run
@@ -101,6 +101,7 @@ def test_on_rq_reminders_and_the_decision_run_at_their_time_with_the_scheduler(
     work(with_scheduler=True)
 
     assert f"Reminder: {TITLE} starts tomorrow" in subjects(personas.mentee)
+    assert f"Reminder: {TITLE} starts tomorrow" in subjects(personas.mentor)
     assert f"Confirmed: {TITLE} will be held" in subjects(personas.mentee)
     session.refresh_from_db()
     assert session.status == GroupSession.Status.CONFIRMED

@@ -426,3 +426,48 @@ def test_muting_new_registration_emails_on_the_preferences_page_stops_them(perso
 
     assert subjects(personas.mentor) == []
     assert the_email(personas.mentee, "You're registered")
+
+
+def test_the_host_is_reminded_too(personas, session, clock):
+    run_tasks()
+
+    clock.move_to(STARTS - timedelta(hours=24))
+    run_tasks()
+    clock.move_to(STARTS - timedelta(hours=1))
+    run_tasks()
+
+    assert reminders(personas.mentor) == [
+        f"Reminder: {TITLE} starts tomorrow",
+        f"Reminder: {TITLE} starts in 1 hour",
+    ]
+
+
+def test_a_new_time_reaches_the_waitlisted_and_invited_without_a_calendar_invite(personas):
+    session = create(personas.program, personas.mentor, max_participants=2)
+    join(session, personas.mentee)
+    waiting = member(personas.program, full_name="Wes Waiter")
+    join(session, waiting)
+    invited = member(personas.program, full_name="Ivy Invited")
+    invite(session, personas.mentor, invited)
+    run_tasks()
+
+    edit(session, personas.mentor, starts_at=STARTS + timedelta(days=1))
+    run_tasks()
+
+    assert has_calendar(the_email(personas.mentee, "Updated:"))
+    for person in (waiting, invited):
+        update = the_email(person, "Updated:")
+        assert "Tue 9 Mar 2027" in update.body
+        assert not has_calendar(update)
+
+
+def test_the_host_hears_of_a_change_a_program_manager_made_but_not_of_their_own(personas, session):
+    run_tasks()
+
+    edit(session, personas.mentor, title="Negotiating a raise")
+    run_tasks()
+    assert [s for s in subjects(personas.mentor) if s.startswith("Updated")] == []
+
+    edit(session, personas.manager, title="Negotiating a promotion")
+    run_tasks()
+    assert "Updated: Negotiating a promotion" in subjects(personas.mentor)
