@@ -33,7 +33,67 @@ class LocalDateTimeField(forms.DateTimeField):
             raise
 
 
-class SessionForm(forms.Form):
+class InviteFields(forms.Form):
+    """Who to invite: members picked by name (type-ahead) and, for program managers, whole
+    cohorts, tags or the program."""
+
+    invitees = forms.ModelMultipleChoiceField(
+        label="Invite participants",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        help_text="Start typing a member's name. Inviting does not make the session exclusive: "
+        "any member can still view and book it.",
+    )
+    invite_cohorts = forms.ModelMultipleChoiceField(
+        label="Invite a whole cohort",
+        queryset=Cohort.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    invite_tags = forms.ModelMultipleChoiceField(
+        label="Invite everyone with a tag",
+        queryset=Tag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
+
+    def set_up_invites(self, programs: list[Program], *, can_invite_groups: bool) -> None:
+        self.programs = {p.pk: p for p in programs}
+        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
+            memberships__program__in=programs
+        ).distinct()
+        self.can_invite_groups = can_invite_groups and len(programs) == 1
+        if self.can_invite_groups:
+            program = programs[0]
+            cast(
+                forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]
+            ).queryset = program.cohorts.all()
+            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = program.tags.all()
+        else:
+            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
+                del self.fields[name]
+
+    def selected_invitees(self) -> list[User]:
+        """People already picked in the invite field (to show them again after an error)."""
+        if not self.is_bound:
+            return []
+        ids = [value for value in cast(QueryDict, self.data).getlist("invitees") if value.isdigit()]
+        members = User.objects.filter(memberships__program__in=list(self.programs.values())).distinct()
+        return list(members.filter(pk__in=ids).order_by("full_name"))
+
+    def invitees_chosen(self) -> Invitees:
+        data = self.cleaned_data
+        return Invitees(
+            people=tuple(data.get("invitees") or ()),
+            cohorts=tuple(data.get("invite_cohorts") or ()),
+            tags=tuple(data.get("invite_tags") or ()),
+            everyone=bool(data.get("invite_everyone")),
+        )
+
+
+class SessionForm(InviteFields):
     """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
 
     program = forms.ModelChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
@@ -77,28 +137,6 @@ class SessionForm(forms.Form):
         min_value=2,
         help_text="The host counts as 1 participant. Leave blank for 40.",
     )
-    invitees = forms.ModelMultipleChoiceField(
-        label="Invite participants",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.MultipleHiddenInput,
-        help_text="Start typing a member's name. Inviting does not make the session exclusive: "
-        "any member can still view and book it.",
-    )
-
-    invite_cohorts = forms.ModelMultipleChoiceField(
-        label="Invite a whole cohort",
-        queryset=Cohort.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    invite_tags = forms.ModelMultipleChoiceField(
-        label="Invite everyone with a tag",
-        queryset=Tag.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
 
     def __init__(
         self,
@@ -120,7 +158,6 @@ class SessionForm(forms.Form):
         if len(programs) == 1 or session is not None:
             self.fields["program"].widget = forms.HiddenInput()
             self.fields["program"].initial = programs[0].pk
-        self.programs = {p.pk: p for p in programs}
         default = programs[0]
         self.fields[
             "min_participants"
@@ -130,22 +167,11 @@ class SessionForm(forms.Form):
         self.fields[
             "max_participants"
         ].help_text = f"The host counts as 1 participant. Leave blank for {default.default_max_participants}."
-        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
-            memberships__program__in=programs
-        ).distinct()
+        self.set_up_invites(programs, can_invite_groups=can_invite_groups)
         self.fields["time_zone"].initial = timezone.get_current_timezone_name()
         if session is not None and not self.is_bound:
             # Lets the page's script show the current start in the browser's own zone.
             self.fields["starts_at"].widget.attrs["data-utc"] = session.starts_at.isoformat()
-        self.can_invite_groups = can_invite_groups and len(programs) == 1
-        if self.can_invite_groups:
-            cast(forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]).queryset = programs[
-                0
-            ].cohorts.all()
-            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = programs[0].tags.all()
-        else:
-            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
-                del self.fields[name]
         if variant == "mentor":
             self.fields["description"].label = "Describe the objective of your masterclass"
             self.fields["invitees"].label = "Guests"
@@ -184,14 +210,6 @@ class SessionForm(forms.Form):
         self.details = details
         return data
 
-    def selected_invitees(self) -> list[User]:
-        """People already picked in the invite field (to show them again after an error)."""
-        if not self.is_bound:
-            return []
-        ids = [value for value in cast(QueryDict, self.data).getlist("invitees") if value.isdigit()]
-        members = User.objects.filter(memberships__program__in=self.programs.values()).distinct()
-        return list(members.filter(pk__in=ids).order_by("full_name"))
-
     def add_service_error(self, error: SessionError) -> None:
         self.add_error(ERROR_FIELDS.get(error.field or "", error.field), error.message)
 
@@ -210,37 +228,12 @@ def initial_for(session: GroupSession) -> dict[str, Any]:
     }
 
 
-class InviteForm(forms.Form):
+class InviteForm(InviteFields):
     """The session page's "Invite people" box."""
-
-    invitees = forms.ModelMultipleChoiceField(
-        label="Invite participants",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.MultipleHiddenInput,
-    )
-    invite_cohorts = SessionForm.base_fields["invite_cohorts"]
-    invite_tags = SessionForm.base_fields["invite_tags"]
-    invite_everyone = SessionForm.base_fields["invite_everyone"]
 
     def __init__(self, *args: Any, session: GroupSession, can_invite_groups: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        program = session.program
-        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
-            memberships__program=program
-        )
-        self.programs = {program.pk: program}
-        self.can_invite_groups = can_invite_groups
-        if can_invite_groups:
-            cast(
-                forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]
-            ).queryset = program.cohorts.all()
-            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = program.tags.all()
-        else:
-            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
-                del self.fields[name]
-
-    selected_invitees = SessionForm.selected_invitees
+        self.set_up_invites([session.program], can_invite_groups=can_invite_groups)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -260,13 +253,4 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Participants see this reason.",
-    )
-
-
-def invitees_from(data: dict[str, Any]) -> Invitees:
-    return Invitees(
-        people=tuple(data.get("invitees") or ()),
-        cohorts=tuple(data.get("invite_cohorts") or ()),
-        tags=tuple(data.get("invite_tags") or ()),
-        everyone=bool(data.get("invite_everyone")),
     )

@@ -14,7 +14,7 @@ from mentorcircle.accounts.models import User
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.core.pagination import paginate
 from mentorcircle.groupsessions import selectors, services
-from mentorcircle.groupsessions.forms import CancelForm, InviteForm, SessionForm, invitees_from
+from mentorcircle.groupsessions.forms import CancelForm, InviteForm, SessionForm
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.groupsessions.tokens import rsvp_read
 from mentorcircle.notifications import ics
@@ -75,7 +75,7 @@ def _create(
                 program=form.cleaned_data["program"],
                 host=request.user,
                 details=form.details,
-                invitees=invitees_from(form.cleaned_data),
+                invitees=form.invitees_chosen(),
             )
         except services.SessionError as error:
             form.add_service_error(error)
@@ -251,7 +251,7 @@ def session_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 session=session,
                 actor=request.user,
                 details=form.details,
-                invitees=invitees_from(form.cleaned_data),
+                invitees=form.invitees_chosen(),
             )
         except services.SessionError as error:
             form.add_service_error(error)
@@ -317,9 +317,7 @@ def session_invite(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(str(e.message) for e in error))
         return redirect(session)
     try:
-        count = services.session_invite(
-            session=session, actor=request.user, invitees=invitees_from(form.cleaned_data)
-        )
+        count = services.session_invite(session=session, actor=request.user, invitees=form.invitees_chosen())
     except services.SessionError as error:
         messages.error(request, error.message)
     else:
