@@ -131,16 +131,14 @@ def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> l
         ).exists()
     ):
         raise SessionError("Only program managers can invite a whole cohort, tag or program.")
-    members = Membership.objects.filter(program_id=session.program_id)
-    wanted = members.filter(user_id__in=[person.pk for person in invitees.people])
-    if invitees.everyone:
-        wanted = members
-    elif invitees.cohorts or invitees.tags:
-        wanted = members.filter(
-            Q(user_id__in=[person.pk for person in invitees.people])
-            | Q(cohorts__in=[c.pk for c in invitees.cohorts])
-            | Q(tags__in=[t.pk for t in invitees.tags])
-        )
+    who = (
+        Q()
+        if invitees.everyone
+        else Q(user_id__in=[person.pk for person in invitees.people])
+        | Q(cohorts__in=[cohort.pk for cohort in invitees.cohorts])
+        | Q(tags__in=[tag.pk for tag in invitees.tags])
+    )
+    wanted = Membership.objects.filter(program_id=session.program_id).filter(who)
     already = Participant.objects.filter(session=session).values("user_id")
     user_ids = set(
         wanted.exclude(user_id__in=(session.host_id, invited_by.pk))
