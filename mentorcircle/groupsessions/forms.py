@@ -135,6 +135,7 @@ class SessionForm(InviteFields):
         label="Maximum participants",
         required=False,
         min_value=2,
+        error_messages={"min_value": "The maximum must be at least 2: the host counts as 1."},
         help_text="The host counts as 1 participant. Leave blank for 40.",
     )
 

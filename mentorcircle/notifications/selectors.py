@@ -31,4 +31,7 @@ def feed_sessions(*, user: User, now: datetime | None = None) -> QuerySet[GroupS
 
 
 def unread_notices(*, user: User, limit: int = 10) -> list[Notice]:
-    return list(Notice.objects.filter(user=user, read_at__isnull=True).select_related("session")[:limit])
+    notices = Notice.objects.filter(user=user, read_at__isnull=True).exclude(
+        session__status=GroupSession.Status.CANCELLED
+    )
+    return list(notices.select_related("session")[:limit])

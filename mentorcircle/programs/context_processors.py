@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from mentorcircle.programs.selectors import programs_managed_by
+from mentorcircle.programs.selectors import programs_managed_by, programs_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -19,4 +19,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["nav_managed_programs"] = programs_managed_by(user=user)
+        context["nav_programs"] = programs_of(user=user)
     return context

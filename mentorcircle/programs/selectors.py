@@ -26,6 +26,10 @@ def programs_managed_by(*, user: User) -> QuerySet[Program]:
     )
 
 
+def programs_of(*, user: User) -> QuerySet[Program]:
+    return Program.objects.filter(memberships__user=user).order_by("name")
+
+
 def member_list(
     *,
     program: Program,

@@ -45,6 +45,8 @@ def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
         "programs/detail.html",
         {
             "program": membership.program,
+            "current_program": membership.program,
+            "nav_section": "program",
             "membership": membership,
             "sessions": for_display(page.object_list, user=request.user),
             "page": page,

@@ -383,7 +383,11 @@ def test_editing_without_touching_the_time_keeps_it_across_the_clock_change(clie
             "min_participants",
             "The minimum must be at least 1 and no more than the maximum.",
         ),
-        ({"max_participants": "1"}, "max_participants", "Ensure this value is greater than or equal to 2."),
+        (
+            {"max_participants": "1"},
+            "max_participants",
+            "The maximum must be at least 2: the host counts as 1.",
+        ),
         (
             {"max_participants": "1001"},
             "max_participants",
@@ -832,3 +836,14 @@ def test_a_cancelled_session_no_longer_tells_the_host_they_are_attending(client,
     assert "You are attending!" not in page_text(response)
     assert "You are attending!" not in page_text(listing)
     assert "The speaker is ill" in page_text(listing)
+
+
+def test_a_member_with_no_sessions_is_pointed_to_their_programs_upcoming_sessions(client, personas):
+    client.force_login(personas.mentee)
+
+    response = client.get(reverse("personal:sessions"))
+
+    program_page = reverse("programs:detail", args=[personas.program.slug])
+    assert f'href="{program_page}"' in response.content.decode()
+    assert "See what's coming up in Alpha Mentoring" in page_text(response)
+    assert "Beta Program" not in page_text(response)

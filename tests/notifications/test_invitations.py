@@ -418,3 +418,15 @@ def test_declining_a_cancelled_session_bothers_nobody(personas):
     run_tasks()
 
     assert subjects(personas.mentor) == host_mail
+
+
+def test_the_invitation_notice_goes_away_when_the_session_is_cancelled(client, personas):
+    session = create(personas.program, personas.mentor)
+    invite(session, personas.mentor, personas.mentee)
+    run_tasks()
+    client.force_login(personas.mentee)
+    assert "Theo Mentor invited you" in page_text(client.get(reverse("personal:sessions")))
+
+    cancel(session, personas.mentor)
+
+    assert "Theo Mentor invited you" not in page_text(client.get(reverse("personal:sessions")))
