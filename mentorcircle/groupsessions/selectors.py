@@ -21,6 +21,11 @@ def with_counts(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
     )
 
 
+def seats_taken(session: GroupSession) -> int:
+    """Seated participants of one session, the host included."""
+    return Participant.objects.filter(session=session, status__in=Participant.SEATED).count()
+
+
 def with_attendees(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
     """Prefetch the people holding a seat or waiting, host first, as `attendees`."""
     attendees = (

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.notifications import tasks
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
@@ -195,13 +196,9 @@ def _lock(session_id: int) -> GroupSession:
     return GroupSession.objects.select_for_update(of=("self",)).select_related("program").get(pk=session_id)
 
 
-def _seated_count(session: GroupSession) -> int:
-    return Participant.objects.filter(session=session, status__in=Participant.SEATED).count()
-
-
 def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Participant]:
     """Fill free seats from the waitlist, first in line first. Caller holds the session lock."""
-    free = session.max_participants - _seated_count(session)
+    free = session.max_participants - seats_taken(session)
     if free <= 0:
         return []
     promoted = list(
@@ -235,7 +232,7 @@ def participant_join(*, session: GroupSession, user: User, now: datetime | None 
         if participant and participant.status in (*Participant.SEATED, Status.WAITLISTED):
             return participant
         _check_open(session, now=now)
-        if _seated_count(session) < session.max_participants:
+        if seats_taken(session) < session.max_participants:
             status, waitlisted_at = Status.REGISTERED, None
         else:
             status, waitlisted_at = Status.WAITLISTED, now
@@ -289,7 +286,7 @@ def session_update(
             raise SessionError("A past session cannot be edited.")
         moved = details.starts_at != session.starts_at
         validate_details(details, now=now, check_start=moved)
-        seated = _seated_count(session)
+        seated = seats_taken(session)
         if details.max_participants < seated:
             raise SessionError(
                 f"{seated} people are already registered (host included); "
@@ -359,7 +356,7 @@ def session_decide(*, session_id: int, now: datetime | None = None) -> str | Non
             return None
         if session.ends_at <= now:
             return None  # too late to tell anyone anything useful: it happened, or it did not
-        if _seated_count(session) >= session.min_participants:
+        if seats_taken(session) >= session.min_participants:
             session.status = GroupSession.Status.CONFIRMED
             session.save(update_fields=["status", "updated_at"])
             _after_commit(tasks.session_confirmed, session_id=session.pk)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from mentorcircle.accounts.models import User
 from mentorcircle.core.templatetags.when import format_when
 from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.groupsessions.tokens import rsvp_token
 from mentorcircle.notifications import ics
 from mentorcircle.notifications.models import Delivery, preferences_for
@@ -194,10 +195,7 @@ def host_new_registration(participant: Participant, *, event: str) -> bool:
     host = session.host
     if not preferences_for(host).new_registration_emails:
         return False
-    spots_left = max(
-        session.max_participants - session.participants.filter(status__in=Participant.SEATED).count(),
-        0,
-    )
+    spots_left = max(session.max_participants - seats_taken(session), 0)
     email = SessionEmail(
         kind="host-registration",
         subject=f"{participant.user.display_name} registered for {session.title}",
@@ -279,7 +277,7 @@ def session_cancelled(participant: Participant) -> bool:
         ],
         actions=[("View the session", ics.session_url(session))],
         calendar=ics.session_cancel(session, attendee=user, now=timezone.now())
-        if participant.status in Participant.SEATED
+        if participant.has_seat
         else None,
         calendar_method="CANCEL",
     )

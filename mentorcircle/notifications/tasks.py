@@ -138,7 +138,7 @@ def session_updated(*, session_id: int, version: int, actor_id: int | None = Non
             continue
         emails.session_updated(participant)
     for participant in rows:
-        if participant.status in Participant.SEATED:
+        if participant.has_seat:
             schedule_reminders(participant)
 
 
@@ -181,7 +181,7 @@ def decide_session(*, session_id: int) -> None:
 def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
     """Re-checked when it runs: nothing after leaving, after a cancel, or for an old start time."""
     participant = _participant(participant_id)
-    if participant is None or participant.status not in Participant.SEATED:
+    if participant is None or not participant.has_seat:
         return
     session = participant.session
     if session.is_cancelled or session.starts_at.isoformat() != starts_at:
