@@ -197,6 +197,11 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
+# Video calls: the Jitsi Meet server a program uses unless it names its own, and how long the
+# platform waits for a BigBlueButton server to answer.
+JITSI_URL = env_str("JITSI_URL", "https://meet.jit.si").rstrip("/")
+VIDEO_TIMEOUT = env_int("VIDEO_TIMEOUT", 5)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -138,6 +138,14 @@ class SessionForm(InviteFields):
         error_messages={"min_value": "The maximum must be at least 2: the host counts as 1."},
         help_text="The host counts as 1 participant. Leave blank for 40.",
     )
+    meeting_url = forms.CharField(
+        label="Meeting link (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="A Zoom, Google Meet or Teams link (https). Leave blank for a room on the "
+        "program's video service. Only people with a seat are ever sent to it.",
+    )
 
     def __init__(
         self,
@@ -202,6 +210,7 @@ class SessionForm(InviteFields):
             duration=timedelta(hours=data["duration_hours"], minutes=data["duration_minutes"]),
             min_participants=data.get("min_participants") or program.default_min_participants,
             max_participants=data.get("max_participants") or program.default_max_participants,
+            meeting_url=data.get("meeting_url") or "",
         )
         moved = self.session is None or details.starts_at != self.session.starts_at
         try:
@@ -226,6 +235,7 @@ def initial_for(session: GroupSession) -> dict[str, Any]:
         "duration_minutes": minutes % 60,
         "min_participants": session.min_participants,
         "max_participants": session.max_participants,
+        "meeting_url": session.meeting_url,
     }
 
 
@@ -255,3 +265,43 @@ class CancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Participants see this reason.",
     )
+
+
+class ResourcesForm(forms.Form):
+    recording_url = forms.CharField(
+        label="Recording link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="An https link to the recording (Zoom, YouTube, a shared drive…).",
+    )
+    resources_note = forms.CharField(
+        label="Notes and resources",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Slides, links, what to read next. Up to 2,000 characters.",
+    )
+
+    def add_service_error(self, error: SessionError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Your rating",
+        choices=[(n, str(n)) for n in (1, 2, 3, 4, 5)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from 1 to 5."},
+    )
+    comment = forms.CharField(
+        label="Comment (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The host sees comments without your name; program managers see names.",
+    )
+
+    def add_service_error(self, error: SessionError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)

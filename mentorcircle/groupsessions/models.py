@@ -1,8 +1,79 @@
-from datetime import timedelta
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+from mentorcircle.groupsessions.video import new_room_name
+
+
+class Phase(StrEnum):
+    """Where a session is in its life at a given moment (see GroupSession.phase)."""
+
+    UPCOMING = "upcoming"  # before the call opens
+    JOINABLE = "joinable"  # the call is open, the session has not started yet
+    LIVE = "live"  # between start and end
+    ENDED = "ended"  # over (or its call was ended)
+    CANCELLED = "cancelled"
+
+    @property
+    def accepts_registrations(self) -> bool:
+        """People may still take a seat (or a waitlist place): until the session ends."""
+        return self in (Phase.UPCOMING, Phase.JOINABLE, Phase.LIVE)
+
+    @property
+    def can_leave(self) -> bool:
+        """Seats are given back (and the waitlist moves up) only before the start."""
+        return self in (Phase.UPCOMING, Phase.JOINABLE)
+
+    @property
+    def can_invite(self) -> bool:
+        return self in (Phase.UPCOMING, Phase.JOINABLE)
+
+    @property
+    def can_change(self) -> bool:
+        """The host and managers may still edit or cancel the session."""
+        return self in (Phase.UPCOMING, Phase.JOINABLE, Phase.LIVE)
+
+    @property
+    def call_open(self) -> bool:
+        return self in (Phase.JOINABLE, Phase.LIVE)
+
+    @property
+    def is_over(self) -> bool:
+        return self == Phase.ENDED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self == Phase.CANCELLED
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What a session is at one moment, and the figures derived from its seat count.
+
+    Every service, selector, email and template asks this (or GroupSession.phase) instead of
+    comparing times itself.
+    """
+
+    phase: Phase
+    seats_taken: int
+    spots_left: int
+    more_needed: int
+    join_opens_at: datetime
+    confirmed: bool
+
+    @property
+    def awaits_quorum(self) -> bool:
+        """Not decided yet and still short of the minimum: the page says "N more needed"."""
+        return self.phase.accepts_registrations and not self.confirmed and self.more_needed > 0
+
+
+def new_join_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class GroupSession(models.Model):
@@ -30,6 +101,15 @@ class GroupSession(models.Model):
     decide_at = models.DateTimeField()
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The video call: the host's own link when given, else a room on the program's video service.
+    meeting_url = models.URLField("Meeting link", max_length=500, blank=True)
+    room_name = models.CharField(max_length=64, default=new_room_name, editable=False)
+    # Set when the video service reports that the call was ended: the session is over then.
+    call_ended_at = models.DateTimeField(null=True, blank=True)
+    # After the session: the recording and a short note, shared with the participants.
+    recording_url = models.URLField("Recording link", max_length=500, blank=True)
+    resources_note = models.TextField("Notes and resources", max_length=2000, blank=True)
+    resources_shared_at = models.DateTimeField(null=True, blank=True)
     # Bumped whenever what a participant's calendar holds changes (time, duration, title).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,14 +142,36 @@ class GroupSession(models.Model):
         return self.status == self.Status.CANCELLED
 
     @property
-    def spots_left(self) -> int:
-        """Needs the `seats_taken` annotation (selectors.with_counts)."""
-        return max(self.max_participants - getattr(self, "seats_taken", 0), 0)
+    def join_opens_at(self) -> datetime:
+        """When participants may open the call (the program's "Participants may join the call")."""
+        return self.starts_at - timedelta(minutes=self.program.join_minutes_before)
 
-    @property
-    def more_needed(self) -> int:
-        """How many more seated participants the minimum asks for."""
-        return max(self.min_participants - getattr(self, "seats_taken", 0), 0)
+    def phase(self, now: datetime) -> Phase:
+        if self.status == self.Status.CANCELLED:
+            return Phase.CANCELLED
+        if now >= self.ends_at or self.call_ended_at is not None:
+            return Phase.ENDED
+        if now >= self.starts_at:
+            return Phase.LIVE
+        if now >= self.join_opens_at:
+            return Phase.JOINABLE
+        return Phase.UPCOMING
+
+    def state_at(self, now: datetime, *, seats_taken: int | None = None) -> SessionState:
+        """The session at `now`. Seats come from `seats_taken` (or the `seats_taken` annotation
+        of selectors.with_counts); failing both, they are counted."""
+        if seats_taken is None:
+            seats_taken = getattr(self, "seats_taken", None)
+        if seats_taken is None:
+            seats_taken = self.participants.filter(status__in=Participant.SEATED).count()
+        return SessionState(
+            phase=self.phase(now),
+            seats_taken=seats_taken,
+            spots_left=max(self.max_participants - seats_taken, 0),
+            more_needed=max(self.min_participants - seats_taken, 0),
+            join_opens_at=self.join_opens_at,
+            confirmed=self.status == self.Status.CONFIRMED,
+        )
 
     @property
     def duration_label(self) -> str:
@@ -96,6 +198,8 @@ class Participant(models.Model):
 
     # Statuses that hold a seat (the host counts as 1 toward minimum and maximum).
     SEATED = (Status.HOST, Status.REGISTERED)
+    # The waitlist's order: first come, first served; the row id breaks ties.
+    WAITLIST_ORDER = ("waitlisted_at", "id")
 
     session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
@@ -111,6 +215,14 @@ class Participant(models.Model):
     )
     # Waitlist order: first in line is the earliest waitlisted_at.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
+    # The secret of this person's stable join link (/join/<token>/); it opens the call only
+    # while the row holds a seat.
+    join_token = models.CharField(max_length=64, unique=True, default=new_join_token, editable=False)
+    # Attendance: the first time the join link let them in, whether they attended (the host
+    # and managers may correct it after the end), and minutes present where the call reports it.
+    joined_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(default=False)
+    minutes_present = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,6 +235,10 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_status_display()} – {self.session}"
 
+    def join_path(self) -> str:
+        """This person's stable join link (it lets them in only while they hold a seat)."""
+        return reverse("groupsessions:join_call", args=[self.join_token])
+
     @property
     def has_seat(self) -> bool:
         return self.status in self.SEATED
@@ -131,3 +247,44 @@ class Participant(models.Model):
     def event(self) -> str:
         """Names the row's latest change; a task for an older change knows it is stale."""
         return self.updated_at.strftime("%Y%m%dT%H%M%S%f")
+
+
+class AttendanceChange(models.Model):
+    """One correction of the attendance list after a session: who changed whom, and when."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendance_changes")
+    attended = models.BooleanField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("changed_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.participant} attended={self.attended}"
+
+
+class Feedback(models.Model):
+    """One participant's rating of a session they attended (editable for a while after)."""
+
+    RATINGS = (1, 2, 3, 4, 5)
+    EDITABLE_FOR = timedelta(days=14)
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-updated_at", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1) & models.Q(rating__lte=5), name="feedback_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 from {self.participant}"

@@ -1,6 +1,7 @@
 """Every read of group sessions. Lists cost a fixed number of queries, whatever their size."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -8,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
-from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant
 from mentorcircle.programs.models import Membership, Program
 
 FUTURE, PAST = "future", "past"
@@ -18,6 +19,10 @@ def with_counts(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
     return sessions.select_related("host", "program").annotate(
         seats_taken=Count("participants", filter=Q(participants__status__in=Participant.SEATED)),
         waitlist_size=Count("participants", filter=Q(participants__status=Participant.Status.WAITLISTED)),
+        attended_count=Count(
+            "participants",
+            filter=Q(participants__status__in=Participant.SEATED, participants__attended=True),
+        ),
     )
 
 
@@ -55,19 +60,24 @@ def when(sessions: QuerySet[GroupSession], *, tab: str, now: datetime) -> QueryS
 
 
 def for_display(
-    sessions: Iterable[GroupSession], *, user: User, attendees: bool = False
+    sessions: Iterable[GroupSession], *, user: User, attendees: bool = False, now: datetime | None = None
 ) -> list[GroupSession]:
-    """Seat counts, the viewer's own status and (optionally) attendees for one page of a list.
+    """Seat counts, the state at `now`, the viewer's own status and (optionally) attendees for
+    one page of a list.
 
     Lists are paginated on the plain query first and decorated here for that page only, so a
     page costs the same whether the program has 10 sessions or 10,000.
     """
+    now = now or timezone.now()
     ids = [session.pk for session in sessions]
     decorated = with_my_status(with_counts(GroupSession.objects.filter(pk__in=ids)), user=user)
     if attendees:
         decorated = with_attendees(decorated)
     by_id = {session.pk: session for session in decorated}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    shown = [by_id[pk] for pk in ids if pk in by_id]
+    for session in shown:
+        session.state = session.state_at(now)  # type: ignore[attr-defined]
+    return shown
 
 
 def sessions_for_person(*, user: User, tab: str, now: datetime | None = None) -> QuerySet[GroupSession]:
@@ -97,15 +107,48 @@ def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None)
     return when(sessions, tab=FUTURE, now=now)
 
 
-def session_get_visible(*, user: User, pk: int) -> tuple[GroupSession, Membership]:
-    """The session and the viewer's membership in its program; 404 for anyone outside it."""
+def session_get_visible(
+    *, user: User, pk: int, now: datetime | None = None
+) -> tuple[GroupSession, Membership]:
+    """The session (with its `state` at `now`) and the viewer's membership in its program;
+    404 for anyone outside it."""
     session = with_counts(GroupSession.objects.filter(pk=pk)).first()
     if session is None:
         raise Http404("No such session.")
     membership = Membership.objects.filter(program_id=session.program_id, user=user).first()
     if membership is None:
         raise Http404("No such session.")
+    session.state = session.state_at(now or timezone.now())  # type: ignore[attr-defined]
     return session, membership
+
+
+def participant_by_join_token(*, token: str) -> Participant | None:
+    """The row a join link belongs to, with what the join page shows."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Participant.objects.select_related("session__program", "session__host", "user")
+        .filter(join_token=token)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackSummary:
+    count: int
+    average: float | None
+    entries: list[Feedback]  # newest first, each with its participant's user loaded
+
+
+def feedback_summary(*, session: GroupSession) -> FeedbackSummary:
+    """Ratings and comments of one session (who sees names is the template's and view's call)."""
+    entries = list(
+        Feedback.objects.filter(participant__session=session)
+        .select_related("participant__user")
+        .order_by("-updated_at", "id")
+    )
+    average = sum(entry.rating for entry in entries) / len(entries) if entries else None
+    return FeedbackSummary(count=len(entries), average=average, entries=entries)
 
 
 def participant_for(*, session: GroupSession, user: User) -> Participant | None:
@@ -124,15 +167,17 @@ def waitlist_position(*, participant: Participant) -> int:
 
 
 def session_people(*, session: GroupSession) -> dict[str, list[Participant]]:
-    """Everyone with a row, grouped by status, in one query."""
+    """Everyone with a row, grouped by status, in one query: the waitlist in its order, the
+    other groups by name."""
     groups: dict[str, list[Participant]] = {status: [] for status in Participant.Status.values}
     rows = (
         Participant.objects.filter(session=session)
         .select_related("user")
-        .order_by("waitlisted_at", "user__full_name", "user__email")
+        .order_by("user__full_name", "user__email")
     )
     for participant in rows:
         groups[participant.status].append(participant)
+    groups[Participant.Status.WAITLISTED].sort(key=lambda p: (p.waitlisted_at, p.pk))
     return groups
 
 

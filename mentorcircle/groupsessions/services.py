@@ -5,25 +5,40 @@ the IMMEDIATE transaction already serialises writers), then count, so the number
 participants can never pass the maximum, however many people click Join at once.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
-from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions import video
+from mentorcircle.groupsessions.models import (
+    AttendanceChange,
+    Feedback,
+    GroupSession,
+    Participant,
+    Phase,
+    SessionState,
+)
 from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.notifications import tasks
-from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
 
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
 MAX_PARTICIPANTS = 1000
 NOT_ENOUGH_PARTICIPANTS = "Not enough participants"
 CREATOR_ROLES = (Membership.Role.MANAGER, Membership.Role.MENTOR)
+# Signs the video service's callback addresses, so nobody else can end a session's call.
+CALLBACK_SALT = "mentorcircle.groupsessions.call-callback"
 
 Status = Participant.Status
 
@@ -45,6 +60,7 @@ class SessionDetails:
     duration: timedelta
     min_participants: int
     max_participants: int
+    meeting_url: str = ""
 
     def __post_init__(self) -> None:
         # A form hands over the start in the creator's zone, where `starts_at + duration` and
@@ -89,6 +105,8 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         )
     if not 1 <= details.min_participants <= details.max_participants:
         raise SessionError("The minimum must be at least 1 and no more than the maximum.", "min_participants")
+    if details.meeting_url.strip():
+        validate_https_url(details.meeting_url, field="meeting_url", label="The meeting link")
 
 
 def can_create_sessions(*, membership: Membership | None) -> bool:
@@ -181,11 +199,13 @@ def session_create(
         ends_at=details.starts_at + details.duration,
         min_participants=details.min_participants,
         max_participants=details.max_participants,
+        meeting_url=details.meeting_url.strip(),
         decide_at=_decide_at(starts_at=details.starts_at, program=program, now=now),
     )
     Participant.objects.create(session=session, user=host, status=Status.HOST)
     _invite(session=session, invitees=invitees, invited_by=host)
     _schedule_decision(session)
+    _schedule_follow_up(session)
     _after_commit(tasks.host_reminders, session_id=session.pk)
     return session
 
@@ -198,14 +218,11 @@ def _lock(session_id: int) -> GroupSession:
 
 def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Participant]:
     """Fill free seats from the waitlist, first in line first. Caller holds the session lock."""
-    free = session.max_participants - seats_taken(session)
-    if free <= 0:
+    free = session.state_at(now, seats_taken=seats_taken(session)).spots_left
+    if not free:
         return []
-    promoted = list(
-        Participant.objects.filter(session=session, status=Status.WAITLISTED).order_by("waitlisted_at", "id")[
-            :free
-        ]
-    )
+    waiting = Participant.objects.filter(session=session, status=Status.WAITLISTED)
+    promoted = list(waiting.order_by(*Participant.WAITLIST_ORDER)[:free])
     for participant in promoted:
         participant.status = Status.REGISTERED
         participant.waitlisted_at = None
@@ -214,11 +231,13 @@ def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Part
     return promoted
 
 
-def _check_open(session: GroupSession, *, now: datetime) -> None:
-    if session.is_cancelled:
+def _check_open(state: SessionState) -> None:
+    if state.phase.is_cancelled:
         raise SessionError("This session was cancelled, so it cannot be joined.")
-    if session.starts_at <= now:
-        raise SessionError("This session has already started, so it cannot be joined.")
+    if not state.phase.accepts_registrations:
+        raise SessionError("This session has ended, so it cannot be joined.")
+    if state.phase == Phase.LIVE and not state.spots_left:
+        raise SessionError("This session is full and has already started, so it cannot be joined.")
 
 
 def participant_join(*, session: GroupSession, user: User, now: datetime | None = None) -> Participant:
@@ -231,8 +250,9 @@ def participant_join(*, session: GroupSession, user: User, now: datetime | None 
         participant = Participant.objects.filter(session=session, user=user).first()
         if participant and participant.status in (*Participant.SEATED, Status.WAITLISTED):
             return participant
-        _check_open(session, now=now)
-        if seats_taken(session) < session.max_participants:
+        state = session.state_at(now, seats_taken=seats_taken(session))
+        _check_open(state)
+        if state.spots_left:
             status, waitlisted_at = Status.REGISTERED, None
         else:
             status, waitlisted_at = Status.WAITLISTED, now
@@ -258,12 +278,17 @@ def participant_leave(*, session: GroupSession, user: User, now: datetime | None
             if participant and participant.status == Status.HOST:
                 raise SessionError("As the host you cannot leave; cancel the session instead.")
             return []
+        phase = session.phase(now)
+        if phase.is_cancelled:
+            raise SessionError("This session was cancelled.")
+        if not phase.can_leave:
+            raise SessionError("This session has started, so its seats are no longer given back.")
         had_seat = participant.has_seat
         participant.status, participant.waitlisted_at = Status.LEFT, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
         if had_seat:
             _after_commit(tasks.participant_left, participant_id=participant.pk, event=_event(participant))
-        if had_seat and not session.is_cancelled and session.starts_at > now:
+        if had_seat and session.phase(now).can_leave:
             return _promote_from_waitlist(session, now=now)
         return []
 
@@ -280,9 +305,10 @@ def session_update(
     now = _now(now)
     with transaction.atomic():
         session = _lock(session.pk)
-        if session.is_cancelled:
+        phase = session.phase(now)
+        if phase.is_cancelled:
             raise SessionError("A cancelled session cannot be edited.")
-        if session.ends_at <= now:
+        if not phase.can_change:
             raise SessionError("A past session cannot be edited.")
         moved = details.starts_at != session.starts_at
         validate_details(details, now=now, check_start=moved)
@@ -293,7 +319,8 @@ def session_update(
                 f"the maximum cannot be lower than {seated}.",
                 "max_participants",
             )
-        changed = moved or details.duration != session.duration or details.title.strip() != session.title
+        old_duration = session.duration
+        changed = moved or details.duration != old_duration or details.title.strip() != session.title
         if changed:
             session.version = F("version") + 1
         if moved:
@@ -307,6 +334,7 @@ def session_update(
         session.ends_at = details.starts_at + details.duration
         session.min_participants = details.min_participants
         session.max_participants = details.max_participants
+        session.meeting_url = details.meeting_url.strip()
         session.save()
         session.refresh_from_db(fields=["version"])
         if changed:
@@ -315,6 +343,8 @@ def session_update(
             )
         if moved:
             _schedule_decision(session)
+        if moved or details.duration != old_duration:
+            _schedule_follow_up(session)
         _promote_from_waitlist(session, now=now)
         _invite(session=session, invitees=invitees, invited_by=actor)
         return session
@@ -329,9 +359,10 @@ def session_cancel(
         raise SessionError("Tell participants why the session is cancelled.", "reason")
     with transaction.atomic():
         session = _lock(session.pk)
-        if session.is_cancelled:
+        phase = session.phase(now)
+        if phase.is_cancelled:
             return session
-        if session.ends_at <= now:
+        if not phase.can_change:
             raise SessionError("A past session cannot be cancelled.")
         session.status = GroupSession.Status.CANCELLED
         session.cancel_reason = reason[:500]
@@ -354,9 +385,10 @@ def session_decide(*, session_id: int, now: datetime | None = None) -> str | Non
         session = GroupSession.objects.select_for_update().filter(pk=session_id).first()
         if session is None or session.status != GroupSession.Status.SCHEDULED or session.decide_at > now:
             return None
-        if session.ends_at <= now:
+        state = session.state_at(now, seats_taken=seats_taken(session))
+        if state.phase.is_over:
             return None  # too late to tell anyone anything useful: it happened, or it did not
-        if seats_taken(session) >= session.min_participants:
+        if not state.more_needed:
             session.status = GroupSession.Status.CONFIRMED
             session.save(update_fields=["status", "updated_at"])
             _after_commit(tasks.session_confirmed, session_id=session.pk)
@@ -405,7 +437,7 @@ def participant_decline(*, session: GroupSession, user: User, now: datetime | No
             event=_event(participant),
             had_seat=had_seat,
         )
-        if had_seat and not session.is_cancelled and session.starts_at > now:
+        if had_seat and session.phase(now).can_leave:
             _promote_from_waitlist(session, now=now)
         return participant
 
@@ -417,6 +449,243 @@ def session_invite(
     now = _now(now)
     with transaction.atomic():
         session = _lock(session.pk)
-        if session.is_cancelled or session.starts_at <= now:
+        if not session.phase(now).can_invite:
             raise SessionError("Invitations can only be sent for upcoming sessions.")
         return len(_invite(session=session, invitees=invitees, invited_by=actor))
+
+
+# ---- The call, attendance and what follows the session ----------------------------------------
+
+# A call token stays valid a little after the scheduled end, for sessions that run over.
+CALL_GRACE = timedelta(minutes=30)
+# How long after the end participants are asked how it went.
+FOLLOW_UP_DELAY = timedelta(minutes=10)
+MAX_NOTE = 2000
+MAX_COMMENT = 2000
+
+
+def _schedule_follow_up(session: GroupSession) -> None:
+    _after_commit(
+        tasks.session_follow_up.using(run_after=session.ends_at + FOLLOW_UP_DELAY),
+        session_id=session.pk,
+        ends_at=session.ends_at.isoformat(),
+    )
+
+
+def validate_https_url(url: str, *, field: str, label: str) -> str:
+    """A link we send people to: https only, one line, a host name, bounded."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if (
+        parts.scheme != "https"
+        or not parts.hostname
+        or len(url) > 500
+        or any(char.isspace() or ord(char) < 32 for char in url)
+    ):
+        raise SessionError(
+            f"{label} must be a full https:// address (for example https://zoom.us/j/123).", field
+        )
+    return url
+
+
+def is_call_moderator(*, participant: Participant) -> bool:
+    """The host and the program's managers run the call."""
+    return (
+        participant.status == Status.HOST
+        or Membership.objects.filter(
+            program_id=participant.session.program_id,
+            user_id=participant.user_id,
+            role=Membership.Role.MANAGER,
+        ).exists()
+    )
+
+
+def _call_address(*, participant: Participant, now: datetime) -> str:
+    """Where this seated person's browser is sent: the host's own link, or a room on the
+    program's video service (made, where the service needs it, on first use)."""
+    session, program = participant.session, participant.session.program
+    if session.meeting_url:
+        return session.meeting_url
+    user = video.CallUser(
+        id=str(participant.pk),
+        name=participant.user.display_name,
+        email=participant.user.email,
+        moderator=is_call_moderator(participant=participant),
+    )
+    if program.video_service == VideoService.BBB:
+        if not (program.bbb_url and program.bbb_secret):
+            raise SessionError(
+                "The video call is not set up yet: the program's BigBlueButton server is missing. "
+                "Please tell a program manager."
+            )
+        callback = signing.dumps(session.pk, salt=CALLBACK_SALT)
+        try:
+            video.bbb_create(
+                api_url=program.bbb_url,
+                secret=program.bbb_secret,
+                meeting_id=session.room_name,
+                name=session.title,
+                duration_minutes=int((session.ends_at - now + CALL_GRACE) / timedelta(minutes=1)),
+                end_callback_url=_absolute(reverse("groupsessions:call_ended", args=[callback])),
+                analytics_callback_url=_absolute(reverse("groupsessions:call_analytics", args=[callback])),
+                logout_url=_absolute(session.get_absolute_url()),
+                timeout=settings.VIDEO_TIMEOUT,
+            )
+        except (video.VideoError, ValueError) as error:
+            raise SessionError(f"The video server did not open the room: {error}") from error
+        return video.bbb_join_url(
+            api_url=program.bbb_url, secret=program.bbb_secret, meeting_id=session.room_name, user=user
+        )
+    return video.jitsi_url(
+        server=program.jitsi_url or settings.JITSI_URL,
+        room=session.room_name,
+        user=user,
+        app_id=program.jitsi_app_id,
+        app_secret=program.jitsi_app_secret,
+        expires_at=session.ends_at + CALL_GRACE,
+        now=now,
+    )
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def participant_enter_call(*, participant: Participant, now: datetime | None = None) -> str:
+    """Let a seated participant into the call while it is open: record that they came (once,
+    with the first time) and return the room's address, which only they are given."""
+    now = _now(now)
+    participant = Participant.objects.select_related("session__program", "user").get(pk=participant.pk)
+    phase = participant.session.phase(now)
+    if not participant.has_seat:
+        raise SessionError("This join link no longer works: you do not have a seat in this session.")
+    if phase.is_cancelled:
+        raise SessionError("This session was cancelled.")
+    if not phase.call_open:
+        raise SessionError("The call is not open now.")
+    address = _call_address(participant=participant, now=now)
+    # One UPDATE guarded by `joined_at IS NULL`: opening the link twice at once records it once.
+    Participant.objects.filter(pk=participant.pk, joined_at__isnull=True).update(joined_at=now, attended=True)
+    return address
+
+
+def session_call_ended(*, session_id: int, now: datetime | None = None) -> bool:
+    """The video service says the call is over: a started session ends now (one that has not
+    started yet is left alone, so an early room closed by mistake locks nobody out)."""
+    now = _now(now)
+    with transaction.atomic():
+        session = _lock(session_id)
+        if session.call_ended_at is not None or session.phase(now) != Phase.LIVE:
+            return False
+        session.call_ended_at = now
+        session.save(update_fields=["call_ended_at", "updated_at"])
+        _after_commit(tasks.session_follow_up, session_id=session.pk, ends_at="")
+        return True
+
+
+def participants_record_minutes(*, session_id: int, minutes: dict[str, int]) -> int:
+    """Minutes each participant was in the call, as the video service reported them."""
+    ids = {int(key): value for key, value in minutes.items() if key.isdigit()}
+    rows = list(Participant.objects.filter(session_id=session_id, pk__in=ids))
+    for row in rows:
+        row.minutes_present = max(0, min(ids[row.pk], 24 * 60))
+    Participant.objects.bulk_update(rows, ["minutes_present"])
+    return len(rows)
+
+
+def _require_manager(*, session: GroupSession, actor: User, action: str) -> None:
+    membership = Membership.objects.filter(program_id=session.program_id, user=actor).first()
+    if not can_manage_session(session=session, user=actor, membership=membership):
+        raise SessionError(f"Only the host and program managers can {action}.")
+
+
+def attendance_update(
+    *, session: GroupSession, actor: User, attended_ids: Collection[int], now: datetime | None = None
+) -> int:
+    """Confirm or correct who attended, after the end. Each change records who made it.
+    Returns how many people changed."""
+    now = _now(now)
+    _require_manager(session=session, actor=actor, action="change the attendance")
+    wanted = set(attended_ids)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if not session.phase(now).is_over:
+            raise SessionError("Attendance can be confirmed once the session has ended.")
+        changed = []
+        for row in Participant.objects.filter(session=session, status__in=Participant.SEATED):
+            if row.attended != (row.pk in wanted):
+                row.attended = row.pk in wanted
+                changed.append(row)
+        Participant.objects.bulk_update(changed, ["attended"])
+        AttendanceChange.objects.bulk_create(
+            AttendanceChange(participant=row, attended=row.attended, changed_by=actor, changed_at=now)
+            for row in changed
+        )
+        if any(row.attended for row in changed):
+            # People marked present now get the feedback prompt too (once each).
+            _after_commit(tasks.feedback_requests, session_id=session.pk)
+        return len(changed)
+
+
+def session_share_resources(
+    *,
+    session: GroupSession,
+    actor: User,
+    recording_url: str,
+    note: str,
+    now: datetime | None = None,
+) -> GroupSession:
+    """Add the recording link and a short note after the session. The first time there is
+    something to share, participants are emailed: those who came, and those who missed it."""
+    now = _now(now)
+    _require_manager(session=session, actor=actor, action="share the recording")
+    recording_url = recording_url.strip()
+    if recording_url:
+        recording_url = validate_https_url(recording_url, field="recording_url", label="The recording link")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise SessionError(f"Keep the note to {MAX_NOTE} characters or fewer.", "resources_note")
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if not session.phase(now).is_over:
+            raise SessionError("The recording and notes can be added once the session has ended.")
+        session.recording_url, session.resources_note = recording_url, note
+        first_time = session.resources_shared_at is None and bool(recording_url or note)
+        if first_time:
+            session.resources_shared_at = now
+        session.save(update_fields=["recording_url", "resources_note", "resources_shared_at", "updated_at"])
+        if first_time:
+            _after_commit(tasks.resources_shared, session_id=session.pk)
+        return session
+
+
+def feedback_give(
+    *, participant: Participant, rating: int, comment: str = "", now: datetime | None = None
+) -> Feedback:
+    """One rating (1 to 5) and an optional comment per attendee, editable for 14 days."""
+    now = _now(now)
+    participant = Participant.objects.select_related("session__program").get(pk=participant.pk)
+    session = participant.session
+    if participant.status == Status.HOST:
+        raise SessionError("Hosts do not rate their own sessions.")
+    if not (participant.has_seat and participant.attended):
+        raise SessionError("Only people who attended can rate this session.")
+    if not session.phase(now).is_over:
+        raise SessionError("You can rate the session once it has ended.")
+    if now > session.ends_at + Feedback.EDITABLE_FOR:
+        raise SessionError("Feedback for this session closed 14 days after it ended.")
+    if rating not in Feedback.RATINGS:
+        raise SessionError("Choose a rating from 1 to 5.", "rating")
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise SessionError(f"Keep the comment to {MAX_COMMENT} characters or fewer.", "comment")
+    try:
+        with transaction.atomic():
+            feedback, _ = Feedback.objects.update_or_create(
+                participant=participant, defaults={"rating": rating, "comment": comment}
+            )
+    except IntegrityError:  # the same person answered twice at once: the other answer was first
+        feedback = Feedback.objects.get(participant=participant)
+        feedback.rating, feedback.comment = rating, comment
+        feedback.save(update_fields=["rating", "comment", "updated_at"])
+    return feedback

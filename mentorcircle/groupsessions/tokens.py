@@ -1,4 +1,4 @@
-"""Signed, expiring, single-purpose links for answering an invitation from the email."""
+"""Signed, expiring, single-purpose links in emails: answering an invitation, rating a session."""
 
 from django.core import signing
 
@@ -22,3 +22,22 @@ def rsvp_read(token: str) -> tuple[int, str] | None:
     if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("p"), int):
         return None
     return data["p"], data["a"]
+
+
+FEEDBACK_SALT = "mentorcircle.groupsessions.feedback"
+FEEDBACK_MAX_AGE = 60 * 60 * 24 * 30  # the service closes feedback 14 days after the end
+
+
+def feedback_token(*, participant_id: int) -> str:
+    return signing.dumps({"p": participant_id}, salt=FEEDBACK_SALT, compress=True)
+
+
+def feedback_read(token: str) -> int | None:
+    """The participant id of a valid, unexpired feedback link; None otherwise."""
+    try:
+        data = signing.loads(token, salt=FEEDBACK_SALT, max_age=FEEDBACK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
+        return None
+    return data["p"]

@@ -4,19 +4,21 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.core.pagination import paginate
-from mentorcircle.groupsessions import selectors, services
-from mentorcircle.groupsessions.forms import CancelForm, InviteForm, SessionForm
-from mentorcircle.groupsessions.models import GroupSession, Participant
-from mentorcircle.groupsessions.tokens import rsvp_read
+from mentorcircle.groupsessions import selectors, services, video
+from mentorcircle.groupsessions.forms import CancelForm, FeedbackForm, InviteForm, ResourcesForm, SessionForm
+from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, SessionState
+from mentorcircle.groupsessions.tokens import feedback_read, rsvp_read
 from mentorcircle.notifications import ics
 from mentorcircle.notifications.selectors import unread_notices
 from mentorcircle.programs.models import Membership, Program
@@ -141,21 +143,32 @@ def manager_session_create(request: AuthedRequest, program: Program) -> HttpResp
 @login_required
 def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     session, membership = selectors.session_get_visible(user=request.user, pk=pk)
+    state: SessionState = session.state  # type: ignore[attr-defined]
     me = selectors.participant_for(session=session, user=request.user)
     can_manage = services.can_manage_session(session=session, user=request.user, membership=membership)
     people = selectors.session_people(session=session)
+    seated = people[Participant.Status.HOST] + people[Participant.Status.REGISTERED]
+    summary = selectors.feedback_summary(session=session) if can_manage and state.phase.is_over else None
+    my_feedback = getattr(me, "feedback", None) if me and me.attended and state.phase.is_over else None
     return render(
         request,
         "groupsessions/detail.html",
         {
             "session": session,
+            "state": state,
             "me": me,
             "position": selectors.waitlist_position(participant=me)
             if me and me.status == Participant.Status.WAITLISTED
             else None,
             "can_manage": can_manage,
+            "show_names": membership.is_manager,
             "people": people,
-            "seated": people[Participant.Status.HOST] + people[Participant.Status.REGISTERED],
+            "seated": seated,
+            "joined_so_far": [p for p in seated if p.joined_at]
+            if can_manage and state.phase.call_open
+            else None,
+            "feedback": summary,
+            "my_feedback": my_feedback,
             "share_url": request.build_absolute_uri(session.get_absolute_url()),
             "invite_form": InviteForm(session=session, can_invite_groups=membership.is_manager)
             if can_manage
@@ -364,8 +377,189 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def session_calendar(request: AuthedRequest, pk: int) -> HttpResponse:
     session, _ = selectors.session_get_visible(user=request.user, pk=pk)
+    me = selectors.participant_for(session=session, user=request.user)
+    join_url = request.build_absolute_uri(me.join_path()) if me and me.has_seat else ""
     response = HttpResponse(
-        ics.session_download(session, now=timezone.now()), content_type="text/calendar; charset=utf-8"
+        ics.session_download(session, now=timezone.now(), join_url=join_url),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.ics"'
     return response
+
+
+# ---- The call and after it --------------------------------------------------------------------
+
+
+def join_call(request: HttpRequest, token: str) -> HttpResponse:
+    """A participant's own join link (from the emails, the calendar and the session page).
+    Before the call opens it shows when it will, with a countdown; while it is open it records
+    that the person came and sends them into the room; afterwards it says the session ended."""
+    participant = selectors.participant_by_join_token(token=token)
+    if participant is None:
+        return render(request, "groupsessions/join_invalid.html", status=404)
+    session = participant.session
+    now = timezone.now()
+    phase = session.phase(now)
+    error = None
+    if participant.has_seat and phase.call_open:
+        try:
+            address = services.participant_enter_call(participant=participant, now=now)
+        except services.SessionError as refused:
+            error = refused.message
+        else:
+            into_call = redirect(address)
+            into_call["Cache-Control"] = "no-store"
+            into_call["Referrer-Policy"] = "no-referrer"
+            return into_call
+    response = render(
+        request,
+        "groupsessions/join.html",
+        {"participant": participant, "session": session, "phase": phase, "error": error},
+        status=503 if error else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def session_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, _ = _managed(request, pk)
+    ids = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
+    try:
+        changed = services.attendance_update(session=session, actor=request.user, attended_ids=ids)
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Attendance saved." if changed else "Attendance unchanged.")
+    return redirect(session)
+
+
+@login_required
+def session_resources(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, _ = _managed(request, pk)
+    form = ResourcesForm(
+        request.POST or None,
+        initial={"recording_url": session.recording_url, "resources_note": session.resources_note},
+    )
+    if request.method == "POST" and form.is_valid():
+        first_time = session.resources_shared_at is None
+        try:
+            session = services.session_share_resources(
+                session=session,
+                actor=request.user,
+                recording_url=form.cleaned_data["recording_url"],
+                note=form.cleaned_data["resources_note"],
+            )
+        except services.SessionError as error:
+            form.add_service_error(error)
+        else:
+            shared = first_time and session.resources_shared_at is not None
+            messages.success(request, "Shared! Participants will get an email." if shared else "Saved!")
+            return redirect(session)
+    return render(request, "groupsessions/resources.html", {"form": form, "session": session})
+
+
+def _feedback_page(
+    request: HttpRequest, participant: Participant, *, action_url: str, preselect: str = ""
+) -> HttpResponse:
+    """Rate a session: GET shows the form (a rating from the email link preselected), POST
+    saves it. Opening the page changes nothing, so mail scanners cannot answer for anyone."""
+    session = participant.session
+    existing = Feedback.objects.filter(participant=participant).first()
+    initial = {"rating": existing.rating, "comment": existing.comment} if existing else {}
+    if preselect in {"1", "2", "3", "4", "5"}:
+        initial["rating"] = int(preselect)
+    form = FeedbackForm(request.POST or None, initial=initial)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_give(
+                participant=participant,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.SessionError as error:
+            form.add_service_error(error)
+        else:
+            saved = True
+    return render(
+        request,
+        "groupsessions/feedback.html",
+        {
+            "form": form,
+            "session": session,
+            "participant": participant,
+            "existing": existing,
+            "saved": saved,
+            "action_url": action_url,
+        },
+        status=200 if form.is_valid() or not form.is_bound else 400,
+    )
+
+
+@login_required
+def session_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
+    session, _ = selectors.session_get_visible(user=request.user, pk=pk)
+    me = selectors.participant_for(session=session, user=request.user)
+    if me is None or not me.has_seat:
+        raise Http404("No such session.")
+    return _feedback_page(request, me, action_url=request.path, preselect=request.GET.get("rating", ""))
+
+
+def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The email's rating links: they work signed out, for that one person only."""
+    participant_id = feedback_read(token)
+    participant = (
+        Participant.objects.select_related("session__program", "session__host", "user")
+        .filter(pk=participant_id)
+        .first()
+        if participant_id
+        else None
+    )
+    if participant is None:
+        return render(request, "groupsessions/rsvp_invalid.html", status=404)
+    return _feedback_page(
+        request, participant, action_url=request.path, preselect=request.GET.get("rating", "")
+    )
+
+
+def _callback_session_id(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=services.CALLBACK_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+@csrf_exempt
+def call_ended(request: HttpRequest, token: str) -> HttpResponse:
+    """BigBlueButton calls this when the meeting ends (its `meta_endCallbackUrl`)."""
+    session_id = _callback_session_id(token)
+    if session_id is None:
+        raise Http404("Unknown callback.")
+    services.session_call_ended(session_id=session_id)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def call_analytics(request: HttpRequest, token: str) -> HttpResponse:
+    """BigBlueButton posts who was there and for how long (its analytics callback), signed
+    with the program's shared secret."""
+    session_id = _callback_session_id(token)
+    session = (
+        GroupSession.objects.select_related("program").filter(pk=session_id).first() if session_id else None
+    )
+    if session is None or not session.program.bbb_secret:
+        raise Http404("Unknown callback.")
+    try:
+        minutes = video.bbb_analytics_minutes(
+            body=request.body[:1_000_000],
+            authorization=request.headers.get("Authorization", ""),
+            secret=session.program.bbb_secret,
+        )
+    except video.VideoError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    services.participants_record_minutes(session_id=session.pk, minutes=minutes)
+    return HttpResponse("ok", content_type="text/plain")

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.templatetags.when import format_when
-from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant
 from mentorcircle.groupsessions.selectors import seats_taken
-from mentorcircle.groupsessions.tokens import rsvp_token
+from mentorcircle.groupsessions.tokens import feedback_token, rsvp_token
 from mentorcircle.notifications import ics
 from mentorcircle.notifications.models import Delivery, preferences_for
 from mentorcircle.programs.models import Membership
@@ -90,6 +90,7 @@ class SessionEmail:
     heading: str
     paragraphs: list[str] = field(default_factory=list)
     actions: list[tuple[str, str]] = field(default_factory=list)  # (label, absolute url)
+    ratings: list[tuple[str, str]] = field(default_factory=list)  # a row of equal buttons
     calendar: bytes | None = None
     calendar_method: str = "REQUEST"
 
@@ -128,6 +129,22 @@ def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
     message.send()
 
 
+def join_url(participant: Participant) -> str:
+    """The person's own, stable join link (never the room's address)."""
+    return absolute_url(participant.join_path())
+
+
+def _join_action(participant: Participant) -> tuple[str, str]:
+    return ("Join the call", join_url(participant))
+
+
+def _call_paragraph(participant: Participant, user: User) -> str:
+    session = participant.session
+    with timezone.override(_zone(user)):
+        opens = format_when(session.join_opens_at)
+    return f"Your personal link to the call opens on {opens}: {join_url(participant)} (keep it to yourself)."
+
+
 def _when(session: GroupSession, user: User) -> str:
     with timezone.override(_zone(user)):
         return format_when(session.starts_at)
@@ -139,9 +156,14 @@ def registration_confirmed(participant: Participant, *, event: str) -> bool:
         kind="registered",
         subject=f"You're registered: {session.title}",
         heading="You're registered",
-        paragraphs=[f"See you at “{session.title}” on {_when(session, user)}."],
-        actions=[("View the session", ics.session_url(session))],
-        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+        paragraphs=[
+            f"See you at “{session.title}” on {_when(session, user)}.",
+            _call_paragraph(participant, user),
+        ],
+        actions=[("View the session", ics.session_url(session)), _join_action(participant)],
+        calendar=ics.session_invite(
+            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
+        ),
     )
     return send_once(key=f"registered:{participant.pk}:{event}", user=user, session=session, email=email)
 
@@ -168,10 +190,13 @@ def promoted(participant: Participant, *, event: str) -> bool:
         subject=f"A seat freed up: you're registered for {session.title}",
         heading="You're off the waitlist",
         paragraphs=[
-            f"A seat freed up: you're now registered for “{session.title}” on {_when(session, user)}."
+            f"A seat freed up: you're now registered for “{session.title}” on {_when(session, user)}.",
+            _call_paragraph(participant, user),
         ],
-        actions=[("View the session", ics.session_url(session))],
-        calendar=ics.session_invite(session, attendee=user, now=timezone.now()),
+        actions=[("View the session", ics.session_url(session)), _join_action(participant)],
+        calendar=ics.session_invite(
+            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
+        ),
     )
     return send_once(key=f"promoted:{participant.pk}:{event}", user=user, session=session, email=email)
 
@@ -255,8 +280,11 @@ def session_updated(participant: Participant) -> bool:
         heading="The session changed",
         paragraphs=[f"“{session.title}” is now on {_when(session, user)} ({session.duration_label})."]
         + (["Your calendar invite is updated."] if participant.has_seat else []),
-        actions=[("View the session", ics.session_url(session))],
-        calendar=ics.session_invite(session, attendee=user, now=timezone.now())
+        actions=[("View the session", ics.session_url(session))]
+        + ([_join_action(participant)] if participant.has_seat else []),
+        calendar=ics.session_invite(
+            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
+        )
         if participant.has_seat
         else None,
     )
@@ -292,8 +320,11 @@ def session_confirmed(participant: Participant) -> bool:
         kind="confirmed",
         subject=f"Confirmed: {session.title} will be held",
         heading="It's on",
-        paragraphs=[f"Enough people registered: “{session.title}” will be held on {_when(session, user)}."],
-        actions=[("View the session", ics.session_url(session))],
+        paragraphs=[
+            f"Enough people registered: “{session.title}” will be held on {_when(session, user)}.",
+            _call_paragraph(participant, user),
+        ],
+        actions=[("View the session", ics.session_url(session)), _join_action(participant)],
     )
     return send_once(
         key=f"confirmed:{participant.pk}:v{session.version}", user=user, session=session, email=email
@@ -307,10 +338,77 @@ def reminder(participant: Participant, *, which: str) -> bool:
         kind=f"reminder-{which}",
         subject=f"Reminder: {session.title} starts {lead}",
         heading=f"Starting {lead}",
-        paragraphs=[f"“{session.title}” starts {lead}: {_when(session, user)} ({session.duration_label})."],
-        actions=[("View the session", ics.session_url(session))],
+        paragraphs=[
+            f"“{session.title}” starts {lead}: {_when(session, user)} ({session.duration_label}).",
+            _call_paragraph(participant, user),
+        ],
+        actions=[_join_action(participant), ("View the session", ics.session_url(session))],
     )
     stamp = session.starts_at.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
     return send_once(
         key=f"reminder-{which}:{participant.pk}:{stamp}", user=user, session=session, email=email
     )
+
+
+# ---- After the session ------------------------------------------------------------------------
+
+
+def feedback_request(participant: Participant) -> bool:
+    """How was it? to one attendee: a click on a rating opens a page that asks to confirm it."""
+    session, user = participant.session, participant.user
+    token = feedback_token(participant_id=participant.pk)
+    page = absolute_url(reverse("groupsessions:feedback_link", args=[token]))
+    email = SessionEmail(
+        kind="feedback",
+        subject=f"How was {session.title}?",
+        heading=f"How was “{session.title}”?",
+        paragraphs=[
+            "Thanks for coming. One click tells the host how it went (1 = poor, 5 = excellent); "
+            "you can add a comment on the next page. The host sees ratings and comments without names.",
+        ],
+        ratings=[(str(rating), f"{page}?rating={rating}") for rating in Feedback.RATINGS],
+    )
+    return send_once(key=f"feedback:{participant.pk}", user=user, session=session, email=email)
+
+
+def _resources_paragraphs(session: GroupSession) -> list[str]:
+    paragraphs = []
+    if session.recording_url:
+        paragraphs.append(f"Recording: {session.recording_url}")
+    if session.resources_note:
+        paragraphs.append(f"From the host: {session.resources_note}")
+    return paragraphs
+
+
+def resources_shared(participant: Participant) -> bool:
+    session, user = participant.session, participant.user
+    email = SessionEmail(
+        kind="resources",
+        subject=f"The recording and notes of {session.title}",
+        heading="The recording and notes are here",
+        paragraphs=[
+            f"The host shared what was covered in “{session.title}”.",
+            *_resources_paragraphs(session),
+        ],
+        actions=[("Open the session page", ics.session_url(session))],
+    )
+    return send_once(key=f"resources:{participant.pk}", user=user, session=session, email=email)
+
+
+def missed_session(participant: Participant) -> bool:
+    """The "Sorry we missed you" email to someone who registered but did not come."""
+    session, user = participant.session, participant.user
+    if not preferences_for(user).missed_session_emails:
+        return False
+    email = SessionEmail(
+        kind="missed",
+        subject=f"Sorry we missed you: {session.title}",
+        heading="Sorry we missed you",
+        paragraphs=[
+            f"You were registered for “{session.title}” but we didn't see you there. "
+            "Here is what you missed, so you can catch up.",
+            *_resources_paragraphs(session),
+        ],
+        actions=[("Open the session page", ics.session_url(session))],
+    )
+    return send_once(key=f"missed:{participant.pk}", user=user, session=session, email=email)

@@ -6,4 +6,4 @@ from mentorcircle.notifications.models import Preferences
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
-        fields = ("new_registration_emails",)
+        fields = ("new_registration_emails", "missed_session_emails")

@@ -27,7 +27,10 @@ def session_url(session: GroupSession) -> str:
     return f"{settings.SITE_URL}{session.get_absolute_url()}"
 
 
-def _event(session: GroupSession, *, attendee: User | None, cancelled: bool, now: datetime) -> Event:
+def _event(
+    session: GroupSession, *, attendee: User | None, cancelled: bool, now: datetime, join_url: str = ""
+) -> Event:
+    """`join_url` is the attendee's own join link: only people with a seat get one."""
     event = Event()
     event.add("uid", session_uid(session))
     event.add("sequence", session.version)
@@ -35,9 +38,12 @@ def _event(session: GroupSession, *, attendee: User | None, cancelled: bool, now
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
     event.add("summary", session.title)
-    event.add("description", f"{session.description}\n\n{session_url(session)}")
-    event.add("url", session_url(session))
-    event.add("location", session_url(session))
+    page = session_url(session)
+    where = join_url or page
+    call = f"Join the call: {join_url}\n" if join_url else ""
+    event.add("description", f"{session.description}\n\n{call}Session page: {page}")
+    event.add("url", where)
+    event.add("location", where)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     # The organiser is the platform's address (named after the host): no personal address leaks.
     organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
@@ -62,10 +68,10 @@ def _calendar(method: str | None) -> Calendar:
     return calendar
 
 
-def session_invite(session: GroupSession, *, attendee: User, now: datetime) -> bytes:
+def session_invite(session: GroupSession, *, attendee: User, now: datetime, join_url: str) -> bytes:
     """METHOD:REQUEST for a new seat or an update (the SEQUENCE tells them apart)."""
     calendar = _calendar("REQUEST")
-    calendar.add_component(_event(session, attendee=attendee, cancelled=False, now=now))
+    calendar.add_component(_event(session, attendee=attendee, cancelled=False, now=now, join_url=join_url))
     return calendar.to_ical()
 
 
@@ -76,16 +82,30 @@ def session_cancel(session: GroupSession, *, attendee: User, now: datetime) -> b
     return calendar.to_ical()
 
 
-def session_download(session: GroupSession, *, now: datetime) -> bytes:
-    """The "Add to calendar" file: the event alone, with no attendees."""
+def session_download(session: GroupSession, *, now: datetime, join_url: str = "") -> bytes:
+    """The "Add to calendar" file: the event alone, with no attendees (and the downloader's own
+    join link when they have a seat)."""
     calendar = _calendar("PUBLISH")
-    calendar.add_component(_event(session, attendee=None, cancelled=session.is_cancelled, now=now))
+    calendar.add_component(
+        _event(session, attendee=None, cancelled=session.is_cancelled, now=now, join_url=join_url)
+    )
     return calendar.to_ical()
 
 
-def personal_feed(user: User, sessions: Iterable[GroupSession], *, now: datetime) -> bytes:
+def personal_feed(
+    user: User, sessions: Iterable[GroupSession], *, now: datetime, join_urls: dict[int, str]
+) -> bytes:
+    """Every session the person holds a seat in; `join_urls` maps session id to their join link."""
     calendar = _calendar(None)
     calendar.add("x-wr-calname", "MentorCircle sessions")
     for session in sessions:
-        calendar.add_component(_event(session, attendee=user, cancelled=session.is_cancelled, now=now))
+        calendar.add_component(
+            _event(
+                session,
+                attendee=user,
+                cancelled=session.is_cancelled,
+                now=now,
+                join_url=join_urls.get(session.pk, ""),
+            )
+        )
     return calendar.to_ical()

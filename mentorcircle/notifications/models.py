@@ -64,6 +64,9 @@ class Preferences(models.Model):
     new_registration_emails = models.BooleanField(
         "Email me when someone registers for a session I host", default=True
     )
+    missed_session_emails = models.BooleanField(
+        "Email me the recording when I miss a session I registered for", default=True
+    )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     class Meta:

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,10 +22,11 @@ def feed_sessions(*, user: User, now: datetime | None = None) -> QuerySet[GroupS
     """Sessions the person hosts or holds a seat in, recent and upcoming (cancelled ones too,
     so subscribed calendars drop them)."""
     now = now or timezone.now()
-    mine = Participant.objects.filter(user=user, status__in=Participant.SEATED).values("session_id")
+    mine = Participant.objects.filter(user=user, status__in=Participant.SEATED)
     return (
-        GroupSession.objects.filter(pk__in=mine, ends_at__gte=now - FEED_HISTORY)
+        GroupSession.objects.filter(pk__in=mine.values("session_id"), ends_at__gte=now - FEED_HISTORY)
         .select_related("host")
+        .annotate(my_join_token=Subquery(mine.filter(session=OuterRef("pk")).values("join_token")[:1]))
         .order_by("starts_at")
     )
 

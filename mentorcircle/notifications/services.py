@@ -4,9 +4,12 @@ from mentorcircle.accounts.models import User
 from mentorcircle.notifications.models import Notice, Preferences, new_calendar_token
 
 
-def preferences_update(*, preferences: Preferences, new_registration_emails: bool) -> Preferences:
+def preferences_update(
+    *, preferences: Preferences, new_registration_emails: bool, missed_session_emails: bool = True
+) -> Preferences:
     preferences.new_registration_emails = new_registration_emails
-    preferences.save(update_fields=["new_registration_emails"])
+    preferences.missed_session_emails = missed_session_emails
+    preferences.save(update_fields=["new_registration_emails", "missed_session_emails"])
     return preferences
 
 

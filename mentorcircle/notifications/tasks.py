@@ -193,3 +193,55 @@ def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
     if any(now >= session.starts_at - lead for lead in REMINDERS.values() if lead < REMINDERS[which]):
         return
     emails.reminder(participant, which=which)
+
+
+@task()
+def session_follow_up(*, session_id: int, ends_at: str) -> None:
+    """Shortly after the end (or when the call was ended): ask those who came how it was.
+    `ends_at` is the end this was scheduled for ("" when the call ended); a moved session has
+    a follow-up of its own."""
+    session = GroupSession.objects.select_related("program").filter(pk=session_id).first()
+    if session is None or not session.phase(timezone.now()).is_over:
+        return
+    if ends_at and session.call_ended_at is None and session.ends_at.isoformat() != ends_at:
+        return
+    _ask_for_feedback(session_id)
+
+
+@task()
+def feedback_requests(*, session_id: int) -> None:
+    """After a correction of the attendance: people marked present get the prompt too."""
+    session = GroupSession.objects.select_related("program").filter(pk=session_id).first()
+    if session is not None and session.phase(timezone.now()).is_over:
+        _ask_for_feedback(session_id)
+
+
+def _ask_for_feedback(session_id: int) -> None:
+    """One email and one in-app prompt per attendee (never the host), each at most once."""
+    for participant in _session_rows(session_id, (Status.REGISTERED,)):
+        if not participant.attended:
+            continue
+        try:
+            Notice.objects.get_or_create(
+                key=f"feedback:{participant.pk}",
+                defaults={
+                    "user": participant.user,
+                    "session": participant.session,
+                    "kind": "feedback",
+                    "text": f"How was “{participant.session.title}”? Rate it.",
+                },
+            )
+        except IntegrityError:
+            pass
+        emails.feedback_request(participant)
+
+
+@task()
+def resources_shared(*, session_id: int) -> None:
+    """The host shared the recording and notes: those who came get them; those who registered
+    and did not come get one "Sorry we missed you" with them."""
+    for participant in _session_rows(session_id, (Status.REGISTERED,)):
+        if participant.attended:
+            emails.resources_shared(participant)
+        else:
+            emails.missed_session(participant)

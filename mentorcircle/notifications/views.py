@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from mentorcircle.core.http import AuthedRequest
 from mentorcircle.notifications import ics, selectors, services
+from mentorcircle.notifications.emails import absolute_url
 from mentorcircle.notifications.forms import PreferencesForm
 from mentorcircle.notifications.models import preferences_for
 
@@ -46,6 +47,10 @@ def notices_read(request: AuthedRequest) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The personal calendar feed: a secret address any calendar app can subscribe to."""
     prefs = selectors.preferences_by_token(token=token)
-    sessions = selectors.feed_sessions(user=prefs.user)
-    body = ics.personal_feed(prefs.user, sessions, now=timezone.now())
+    sessions = list(selectors.feed_sessions(user=prefs.user))
+    join_urls = {
+        session.pk: absolute_url(reverse("groupsessions:join_call", args=[session.my_join_token]))  # type: ignore[attr-defined]
+        for session in sessions
+    }
+    body = ics.personal_feed(prefs.user, sessions, now=timezone.now(), join_urls=join_urls)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

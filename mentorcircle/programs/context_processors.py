@@ -2,7 +2,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import timezone
 
 from mentorcircle.programs.selectors import programs_managed_by, programs_of
 
@@ -14,7 +13,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_mode": "manager" if match and match.namespace == "manage" else "personal",
         "nav_program": getattr(request, "program", None),
         "SIGNUP_ALLOWED": settings.ALLOW_SIGNUP,
-        "now_instant": timezone.now(),
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -1,13 +1,44 @@
 from typing import cast
+from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 
-from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
+def _server_address(value: str, *, example: str) -> str:
+    """A video server's address: https (plain http only on this machine, for trying things out)."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise forms.ValidationError(f"Enter the server's full https:// address, for example {example}.")
+    if parts.query or parts.fragment or any(char.isspace() for char in value):
+        raise forms.ValidationError("Enter just the server's address, without spaces, ? or #.")
+    return value
+
+
 class ProgramSettingsForm(forms.ModelForm):
+    # Plain text fields, checked by _server_address (stricter than a URL field: https only).
+    jitsi_url = forms.CharField(
+        label="Jitsi Meet server",
+        required=False,
+        max_length=200,
+        widget=forms.URLInput(attrs={"placeholder": "https://meet.example.org"}),
+    )
+    bbb_url = forms.CharField(
+        label="BigBlueButton API address",
+        required=False,
+        max_length=200,
+        help_text="For example https://bbb.example.org/bigbluebutton/api",
+        widget=forms.URLInput(attrs={"placeholder": "https://bbb.example.org/bigbluebutton/api"}),
+    )
+
     class Meta:
         model = Program
         fields = (
@@ -16,13 +47,67 @@ class ProgramSettingsForm(forms.ModelForm):
             "default_max_participants",
             "decision_hours_before",
             "join_minutes_before",
+            "video_service",
+            "jitsi_url",
+            "jitsi_app_id",
+            "jitsi_app_secret",
+            "bbb_url",
+            "bbb_secret",
         )
+        widgets = {
+            "video_service": forms.RadioSelect,
+            "jitsi_app_secret": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+            "bbb_secret": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["jitsi_url"].help_text = f"Leave blank for {settings.JITSI_URL}."
+        # Secrets are never sent back to the browser: say that one is saved, and how it ends.
+        for name in ("jitsi_app_secret", "bbb_secret"):
+            saved = getattr(self.instance, name, "")
+            self.fields[name].help_text = (
+                f"A secret is saved (ending in …{saved[-4:]}). Leave blank to keep it."
+                if len(saved) >= 8
+                else "A secret is saved. Leave blank to keep it."
+                if saved
+                else ""
+            )
+
+    def clean_jitsi_url(self) -> str:
+        return _server_address(self.cleaned_data.get("jitsi_url") or "", example="https://meet.example.org")
+
+    def clean_bbb_url(self) -> str:
+        return _server_address(
+            self.cleaned_data.get("bbb_url") or "", example="https://bbb.example.org/bigbluebutton/api"
+        )
+
+    def _secret(self, name: str) -> str:
+        """The secret typed now, or the one already saved when the field was left blank."""
+        typed = (self.cleaned_data.get(name) or "").strip()
+        if any(ord(char) < 32 for char in typed):
+            raise forms.ValidationError("The secret cannot contain line breaks or control characters.")
+        return typed or getattr(self.instance, name, "")
+
+    def clean_jitsi_app_secret(self) -> str:
+        return self._secret("jitsi_app_secret")
+
+    def clean_bbb_secret(self) -> str:
+        return self._secret("bbb_secret")
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean() or {}
         low, high = data.get("default_min_participants"), data.get("default_max_participants")
         if low is not None and high is not None and low > high:
             self.add_error("default_min_participants", "The minimum cannot be more than the maximum.")
+        app_id = (data.get("jitsi_app_id") or "").strip()
+        if app_id and not data.get("jitsi_app_secret") and "jitsi_app_secret" not in self.errors:
+            self.add_error("jitsi_app_secret", "Enter the app secret that goes with the app ID.")
+        if data.get("video_service") == VideoService.BBB:
+            if not data.get("bbb_url") and "bbb_url" not in self.errors:
+                self.add_error("bbb_url", "Enter the BigBlueButton API address to use BigBlueButton.")
+            if not data.get("bbb_secret") and "bbb_secret" not in self.errors:
+                self.add_error("bbb_secret", "Enter the BigBlueButton shared secret to use BigBlueButton.")
         return data
 
 

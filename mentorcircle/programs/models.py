@@ -4,6 +4,11 @@ from django.db import models
 from django.urls import reverse
 
 
+class VideoService(models.TextChoices):
+    JITSI = "jitsi", "Jitsi Meet"
+    BBB = "bbb", "BigBlueButton"
+
+
 class Program(models.Model):
     """A mentoring program and its settings."""
 
@@ -38,6 +43,30 @@ class Program(models.Model):
         validators=[MaxValueValidator(120)],
         help_text="Minutes before start.",
     )
+    # Video calls. Secrets are kept server side and never shown back in full.
+    video_service = models.CharField(
+        "Video service", max_length=10, choices=VideoService.choices, default=VideoService.JITSI
+    )
+    jitsi_url = models.URLField(
+        "Jitsi Meet server",
+        max_length=200,
+        blank=True,
+        help_text="Leave blank for the server this MentorCircle uses by default.",
+    )
+    jitsi_app_id = models.CharField(
+        "Jitsi app ID",
+        max_length=100,
+        blank=True,
+        help_text="For a self-hosted server with token authentication.",
+    )
+    jitsi_app_secret = models.CharField("Jitsi app secret", max_length=200, blank=True)
+    bbb_url = models.URLField(
+        "BigBlueButton API address",
+        max_length=200,
+        blank=True,
+        help_text="For example https://bbb.example.org/bigbluebutton/api",
+    )
+    bbb_secret = models.CharField("BigBlueButton shared secret", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,10 @@ class AlreadyMemberError(Exception):
     pass
 
 
+VIDEO_FIELDS = ("video_service", "jitsi_url", "jitsi_app_id", "jitsi_app_secret", "bbb_url", "bbb_secret")
+SECRET_FIELDS = ("jitsi_app_secret", "bbb_secret")
+
+
 def program_update_settings(
     *,
     program: Program,
@@ -27,12 +31,24 @@ def program_update_settings(
     default_max_participants: int,
     decision_hours_before: int,
     join_minutes_before: int,
+    **video: str,
 ) -> Program:
+    """Save the program's settings; `video` holds the "Video calls" fields (VIDEO_FIELDS), and
+    a secret left blank keeps the saved one."""
     program.allow_group_sessions = allow_group_sessions
     program.default_min_participants = default_min_participants
     program.default_max_participants = default_max_participants
     program.decision_hours_before = decision_hours_before
     program.join_minutes_before = join_minutes_before
+    unknown = set(video) - set(VIDEO_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown video settings: {', '.join(sorted(unknown))}")
+    for name, value in video.items():
+        if name in SECRET_FIELDS and not value:
+            continue
+        setattr(program, name, value.strip())
+    if not program.jitsi_app_id:
+        program.jitsi_app_secret = ""  # no app, no token: nothing to keep a secret for
     program.save()
     return program
 

@@ -114,8 +114,8 @@ def test_seats_taken_counts_the_host_and_the_registered_only(personas, now):
 
     assert listed.seats_taken == 2
     assert listed.waitlist_size == 2
-    assert listed.spots_left == 1
-    assert listed.more_needed == 1
+    assert listed.state.spots_left == 1
+    assert listed.state.more_needed == 1
 
 
 def test_the_host_sees_who_holds_a_seat_or_waits(personas, now):

@@ -285,11 +285,35 @@ def test_a_cancelled_session_cannot_be_joined(personas, session):
     assert "Mina Mentee" not in statuses(session)
 
 
-def test_a_started_session_cannot_be_joined(personas, session):
-    with pytest.raises(SessionError, match="already started, so it cannot be joined"):
+def test_a_live_session_with_seats_left_can_still_be_joined(personas, session):
+    services.participant_join(session=session, user=personas.mentee, now=STARTS + timedelta(minutes=1))
+
+    assert statuses(session)["Mina Mentee"] == Status.REGISTERED
+
+
+def test_a_live_session_that_is_full_cannot_be_joined_not_even_on_the_waitlist(personas):
+    session = full_session(personas)
+
+    with pytest.raises(SessionError, match="full and has already started"):
         services.participant_join(session=session, user=personas.mentee, now=STARTS + timedelta(minutes=1))
 
     assert "Mina Mentee" not in statuses(session)
+
+
+def test_an_ended_session_cannot_be_joined(personas, session):
+    with pytest.raises(SessionError, match="has ended, so it cannot be joined"):
+        services.participant_join(session=session, user=personas.mentee, now=STARTS + timedelta(hours=1))
+
+    assert "Mina Mentee" not in statuses(session)
+
+
+def test_seats_are_not_given_back_once_the_session_has_started(personas, session):
+    join(session, personas.mentee)
+
+    with pytest.raises(SessionError, match="has started"):
+        services.participant_leave(session=session, user=personas.mentee, now=STARTS + timedelta(minutes=5))
+
+    assert statuses(session)["Mina Mentee"] == Status.REGISTERED
 
 
 def test_someone_who_left_can_join_again(personas, session):
@@ -486,7 +510,8 @@ def test_nobody_can_join_a_cancelled_session_not_even_from_the_waitlist(personas
     seated = Participant.objects.get(session=session, status=Status.REGISTERED).user
     services.session_cancel(session=session, actor=personas.mentor, reason="Host is ill", now=NOW)
 
-    services.participant_leave(session=session, user=seated, now=NOW + timedelta(minutes=2))
+    with pytest.raises(SessionError, match="cancelled"):
+        services.participant_leave(session=session, user=seated, now=NOW + timedelta(minutes=2))
 
     assert statuses(session)["Mina Mentee"] == Status.WAITLISTED
     with pytest.raises(SessionError):

@@ -446,7 +446,7 @@ def test_the_host_is_told_they_are_attending_and_has_no_join_button(client, pers
     box = rsvp(client.get(session.get_absolute_url()))
 
     assert "You are attending!" in box
-    assert "Join" not in box
+    assert ">Join</button>" not in box
 
 
 def test_a_member_joins_and_sees_they_are_registered_with_a_leave_button(client, personas, session):
@@ -600,7 +600,23 @@ def test_a_cancelled_session_shows_its_reason_and_cannot_be_joined(client, perso
     assert "Mina Mentee" not in seats(session)
 
 
-def test_a_started_session_says_why_it_cannot_be_joined(client, personas):
+def test_an_ended_session_says_so_and_cannot_be_joined(client, personas):
+    session = GroupSessionFactory(
+        program=personas.program,
+        host=personas.mentor,
+        starts_at=timezone.now() - timedelta(hours=2),
+    )
+    client.force_login(personas.mentee)
+
+    page = client.get(session.get_absolute_url())
+    response = client.post(reverse("groupsessions:join", args=[session.pk]), follow=True)
+
+    assert "This session has ended." in rsvp(page)
+    assert ">Join" not in rsvp(page)
+    assert toasts(response) == ["This session has ended, so it cannot be joined."]
+
+
+def test_a_live_session_shows_live_now_and_lets_a_member_join_straight_into_the_call(client, personas):
     session = GroupSessionFactory(
         program=personas.program,
         host=personas.mentor,
@@ -611,10 +627,10 @@ def test_a_started_session_says_why_it_cannot_be_joined(client, personas):
     page = client.get(session.get_absolute_url())
     response = client.post(reverse("groupsessions:join", args=[session.pk]), follow=True)
 
-    assert "This session has already started, so it cannot be joined." in rsvp(page)
-    assert "Join" not in rsvp(page)
-    assert toasts(response) == ["This session has already started, so it cannot be joined."]
-    assert "Mina Mentee" not in seats(session)
+    assert "Live now" in rsvp(page)
+    assert ">Join</button>" in rsvp(page)
+    assert toasts(response) == ["You're registered!"]
+    assert "Join the call" in rsvp(response)
 
 
 def test_the_host_trying_to_leave_is_told_to_cancel_instead(client, personas, session):

@@ -92,7 +92,8 @@ def test_on_rq_reminders_and_the_decision_run_at_their_time_with_the_scheduler(
     session = create(personas.program, personas.mentor, starts_at=starts_at)
     join(session, personas.mentee)
     work()
-    assert rq_queue.scheduled_job_registry.count == 5  # the decision, two reminders each for host and mentee
+    # the decision, the follow-up after the end, two reminders each for host and mentee
+    assert rq_queue.scheduled_job_registry.count == 6
 
     time_machine.move_to(starts_at - timedelta(hours=24))
     work()  # without the scheduler, deferred tasks never run

@@ -155,6 +155,7 @@ def settings_data(**overrides: str) -> dict[str, str]:
         "default_max_participants": "40",
         "decision_hours_before": "24",
         "join_minutes_before": "10",
+        "video_service": "jitsi",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

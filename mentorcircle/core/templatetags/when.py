@@ -49,3 +49,15 @@ def when_day(value: datetime | None) -> str:
 @register.filter
 def when_month(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%b") if value else ""
+
+
+@register.filter
+def when_time(value: datetime | None) -> str:
+    """Just the clock time, with the zone: "17:50 (Europe/Paris)"."""
+    return format_when(value, with_date=False) if value else ""
+
+
+@register.filter
+def iso_utc(value: datetime | None) -> str:
+    """The instant for scripts: "2027-03-08T09:50:00Z"."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""

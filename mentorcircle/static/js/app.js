@@ -69,7 +69,34 @@
     });
 
     document.querySelectorAll("[data-invite]").forEach(setUpInvite);
+    document.querySelectorAll("[data-countdown]").forEach(setUpCountdown);
   });
+
+  // "The call opens in 4 min 12 s", turning into the Join button when the call opens.
+  function setUpCountdown(box) {
+    var opens = Date.parse(box.getAttribute("data-countdown"));
+    var text = box.querySelector("[data-countdown-text]");
+    var ready = box.querySelector("[data-countdown-ready]");
+    if (isNaN(opens) || !text || !ready) return;
+    function part(n, unit) { return n ? n + " " + unit + " " : ""; }
+    function tick() {
+      var left = Math.ceil((opens - Date.now()) / 1000);
+      if (left <= 0) {
+        text.textContent = "The call is open.";
+        ready.hidden = false;
+        var status = box.querySelector("[data-countdown-status]");
+        if (status) status.textContent = "The call is open: Join the call.";
+        clearInterval(timer);
+        return;
+      }
+      var days = Math.floor(left / 86400), hours = Math.floor(left % 86400 / 3600);
+      var minutes = Math.floor(left % 3600 / 60), seconds = left % 60;
+      text.textContent = "Opens in " + (days ? part(days, "d") + part(hours, "h") :
+        part(hours, "h") + part(minutes, "min") + (hours ? "" : seconds + " s")).trim();
+    }
+    var timer = setInterval(tick, 1000);
+    tick();
+  }
 
   function localInputValue(date) {
     function pad(n) { return (n < 10 ? "0" : "") + n; }
