@@ -8,6 +8,8 @@ class ProgramAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "allow_group_sessions")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
+    # Video secrets are set on Manager > Program, which never shows them back.
+    exclude = ("jitsi_app_secret", "bbb_secret")
 
 
 @admin.register(Membership)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions import services
-from mentorcircle.groupsessions.models import GroupSession
+from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
 DEMO_PASSWORD = "mentorcircle"  # noqa: S105 - documented demo credential
@@ -27,6 +27,14 @@ Bring questions!"""
 PORTFOLIO = "Bring one project from your portfolio. Each of you gets ten minutes of feedback from the group."
 KICK_OFF = (
     "Welcome to the Spring 2027 cohort: how the program works, who is who, and how to get the most out of it."
+)
+STAR_TITLE = "Behavioural interviews: the STAR method"
+STAR = "Situation, Task, Action, Result: we practise telling your stories so they land in interviews."
+STAR_RATINGS = (
+    (5, "The mock answers were really useful."),
+    (4, ""),
+    (5, "More of these please!"),
+    (4, "A bit short on time for questions."),
 )
 MENTEE_NAMES = (
     "Amara Okafor",
@@ -111,6 +119,46 @@ class Command(BaseCommand):
             for person in attendees:
                 services.participant_join(session=session, user=person)
 
+    def past_session(self, program: Program, *, host: User) -> None:
+        """A session that took place last week: attendance, a recording, notes and ratings.
+        mentee@example.com came and has not rated it yet."""
+        if GroupSession.objects.filter(program=program, title=STAR_TITLE).exists():
+            return
+        starts_at = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=7)
+        created = starts_at - timedelta(days=5)
+        session = services.session_create(
+            program=program,
+            host=host,
+            details=services.SessionDetails(
+                title=STAR_TITLE,
+                description=STAR,
+                starts_at=starts_at,
+                duration=timedelta(hours=1),
+                min_participants=3,
+                max_participants=12,
+            ),
+            now=created,
+        )
+        mentees = sorted(
+            User.objects.filter(memberships__program=program, memberships__role=Membership.Role.MENTEE),
+            key=lambda person: (person.email != "mentee@example.com", person.email),
+        )[:8]
+        seats = [services.participant_join(session=session, user=person, now=created) for person in mentees]
+        during = starts_at + timedelta(minutes=2)
+        host_seat = Participant.objects.get(session=session, user=host)
+        for participant in [host_seat, *seats[:6]]:  # two of the eight did not come
+            services.participant_enter_call(participant=participant, now=during)
+        after = session.ends_at + timedelta(hours=1)
+        for participant, (rating, comment) in zip(seats[1:5], STAR_RATINGS, strict=True):
+            services.feedback_give(participant=participant, rating=rating, comment=comment, now=after)
+        services.session_share_resources(
+            session=session,
+            actor=host,
+            recording_url="https://example.org/recordings/star-method",
+            note="Slides and the STAR worksheet: https://example.org/star-worksheet",
+            now=after,
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         demo, _ = Program.objects.get_or_create(
@@ -138,6 +186,7 @@ class Command(BaseCommand):
             membership.tags.add(tags[n % len(tags)])
 
         self.sessions(demo, pm=pm, mentor=mentor, mentor2=mentor2)
+        self.past_session(demo, host=mentor)
 
         other, _ = Program.objects.get_or_create(slug="other", defaults={"name": "Other Program"})
         self.member(other, self.person("other-pm@example.com", "Olga Other-Manager"), Membership.Role.MANAGER)
