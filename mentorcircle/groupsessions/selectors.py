@@ -47,13 +47,14 @@ def with_my_status(sessions: QuerySet[GroupSession], *, user: User) -> QuerySet[
 
 
 def when(sessions: QuerySet[GroupSession], *, tab: str, now: datetime) -> QuerySet[GroupSession]:
-    """Future: not cancelled and not yet over, soonest first. Past: over or cancelled, latest first."""
+    """Future: not cancelled and not yet over, soonest first. Past: over or cancelled, latest first.
+    (The query form of GroupSession.phase: over means past its end or its call ended.)"""
     if tab == PAST:
-        return sessions.filter(Q(ends_at__lte=now) | Q(status=GroupSession.Status.CANCELLED)).order_by(
-            "-starts_at", "-id"
-        )
+        return sessions.filter(
+            Q(ends_at__lte=now) | Q(call_ended_at__isnull=False) | Q(status=GroupSession.Status.CANCELLED)
+        ).order_by("-starts_at", "-id")
     return (
-        sessions.filter(ends_at__gt=now)
+        sessions.filter(ends_at__gt=now, call_ended_at__isnull=True)
         .exclude(status=GroupSession.Status.CANCELLED)
         .order_by("starts_at", "id")
     )

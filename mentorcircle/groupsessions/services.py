@@ -458,8 +458,8 @@ def session_invite(
 
 # A call token stays valid a little after the scheduled end, for sessions that run over.
 CALL_GRACE = timedelta(minutes=30)
-# How long after the end participants are asked how it went.
-FOLLOW_UP_DELAY = timedelta(minutes=10)
+# How long after the end attendees are asked how it went (the follow-up task's delay).
+FOLLOW_UP_DELAY = tasks.FOLLOW_UP_DELAY
 MAX_NOTE = 2000
 MAX_COMMENT = 2000
 
@@ -536,15 +536,18 @@ def _call_address(*, participant: Participant, now: datetime) -> str:
         return video.bbb_join_url(
             api_url=program.bbb_url, secret=program.bbb_secret, meeting_id=session.room_name, user=user
         )
-    return video.jitsi_url(
-        server=program.jitsi_url or settings.JITSI_URL,
-        room=session.room_name,
-        user=user,
-        app_id=program.jitsi_app_id,
-        app_secret=program.jitsi_app_secret,
-        expires_at=session.ends_at + CALL_GRACE,
-        now=now,
-    )
+    try:
+        return video.jitsi_url(
+            server=program.jitsi_url or settings.JITSI_URL,
+            room=session.room_name,
+            user=user,
+            app_id=program.jitsi_app_id,
+            app_secret=program.jitsi_app_secret,
+            expires_at=session.ends_at + CALL_GRACE,
+            now=now,
+        )
+    except ValueError as error:
+        raise SessionError(f"The program's Jitsi settings cannot be used: {error}") from error
 
 
 def _absolute(path: str) -> str:
@@ -574,8 +577,13 @@ def session_call_ended(*, session_id: int, now: datetime | None = None) -> bool:
     started yet is left alone, so an early room closed by mistake locks nobody out)."""
     now = _now(now)
     with transaction.atomic():
-        session = _lock(session_id)
-        if session.call_ended_at is not None or session.phase(now) != Phase.LIVE:
+        session = (
+            GroupSession.objects.select_for_update(of=("self",))
+            .select_related("program")
+            .filter(pk=session_id)
+            .first()
+        )
+        if session is None or session.call_ended_at is not None or session.phase(now) != Phase.LIVE:
             return False
         session.call_ended_at = now
         session.save(update_fields=["call_ended_at", "updated_at"])
@@ -659,21 +667,29 @@ def session_share_resources(
         return session
 
 
+def feedback_refusal(*, participant: Participant, now: datetime) -> str | None:
+    """Why this person cannot rate the session now, or None if they can."""
+    session = participant.session
+    if participant.status == Status.HOST:
+        return "Hosts do not rate their own sessions."
+    if not (participant.has_seat and participant.attended):
+        return "Only people who attended can rate this session."
+    if not session.phase(now).is_over:
+        return "You can rate the session once it has ended."
+    if now > session.ends_at + Feedback.EDITABLE_FOR:
+        return "Feedback for this session closed 14 days after it ended."
+    return None
+
+
 def feedback_give(
     *, participant: Participant, rating: int, comment: str = "", now: datetime | None = None
 ) -> Feedback:
     """One rating (1 to 5) and an optional comment per attendee, editable for 14 days."""
     now = _now(now)
     participant = Participant.objects.select_related("session__program").get(pk=participant.pk)
-    session = participant.session
-    if participant.status == Status.HOST:
-        raise SessionError("Hosts do not rate their own sessions.")
-    if not (participant.has_seat and participant.attended):
-        raise SessionError("Only people who attended can rate this session.")
-    if not session.phase(now).is_over:
-        raise SessionError("You can rate the session once it has ended.")
-    if now > session.ends_at + Feedback.EDITABLE_FOR:
-        raise SessionError("Feedback for this session closed 14 days after it ended.")
+    refusal = feedback_refusal(participant=participant, now=now)
+    if refusal:
+        raise SessionError(refusal)
     if rating not in Feedback.RATINGS:
         raise SessionError("Choose a rating from 1 to 5.", "rating")
     comment = comment.strip()

@@ -466,6 +466,14 @@ def _feedback_page(
     """Rate a session: GET shows the form (a rating from the email link preselected), POST
     saves it. Opening the page changes nothing, so mail scanners cannot answer for anyone."""
     session = participant.session
+    refusal = services.feedback_refusal(participant=participant, now=timezone.now())
+    if refusal:
+        return render(
+            request,
+            "groupsessions/feedback.html",
+            {"session": session, "participant": participant, "refusal": refusal},
+            status=400 if request.method == "POST" else 200,
+        )
     existing = Feedback.objects.filter(participant=participant).first()
     initial = {"rating": existing.rating, "comment": existing.comment} if existing else {}
     if preselect in {"1", "2", "3", "4", "5"}:
@@ -536,7 +544,7 @@ def _callback_session_id(token: str) -> int | None:
 def call_ended(request: HttpRequest, token: str) -> HttpResponse:
     """BigBlueButton calls this when the meeting ends (its `meta_endCallbackUrl`)."""
     session_id = _callback_session_id(token)
-    if session_id is None:
+    if session_id is None or not GroupSession.objects.filter(pk=session_id).exists():
         raise Http404("Unknown callback.")
     services.session_call_ended(session_id=session_id)
     return HttpResponse("ok", content_type="text/plain")

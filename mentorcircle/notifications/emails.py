@@ -363,8 +363,8 @@ def feedback_request(participant: Participant) -> bool:
         subject=f"How was {session.title}?",
         heading=f"How was “{session.title}”?",
         paragraphs=[
-            "Thanks for coming. One click tells the host how it went (1 = poor, 5 = excellent); "
-            "you can add a comment on the next page. The host sees ratings and comments without names.",
+            "Thanks for coming. Pick a rating (1 = poor, 5 = excellent), then confirm it on the next "
+            "page, where you can add a comment. The host sees ratings and comments without names.",
         ],
         ratings=[(str(rating), f"{page}?rating={rating}") for rating in Feedback.RATINGS],
     )

@@ -17,6 +17,8 @@ from mentorcircle.notifications.models import Notice
 
 Status = Participant.Status
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+# How long after the end attendees are asked how it went.
+FOLLOW_UP_DELAY = timedelta(minutes=10)
 
 
 def _participant(participant_id: int) -> Participant | None:
@@ -210,10 +212,14 @@ def session_follow_up(*, session_id: int, ends_at: str) -> None:
 
 @task()
 def feedback_requests(*, session_id: int) -> None:
-    """After a correction of the attendance: people marked present get the prompt too."""
+    """After a correction of the attendance: people marked present get the prompt too (a
+    correction made before the follow-up is due leaves the asking to the follow-up)."""
     session = GroupSession.objects.select_related("program").filter(pk=session_id).first()
-    if session is not None and session.phase(timezone.now()).is_over:
-        _ask_for_feedback(session_id)
+    if session is None or not session.phase(now := timezone.now()).is_over:
+        return
+    if session.call_ended_at is None and now < session.ends_at + FOLLOW_UP_DELAY:
+        return
+    _ask_for_feedback(session_id)
 
 
 def _ask_for_feedback(session_id: int) -> None:

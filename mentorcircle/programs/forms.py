@@ -9,17 +9,24 @@ from mentorcircle.programs.models import Cohort, Membership, Program, Tag, Video
 MAX_CSV_BYTES = 2 * 1024 * 1024
 
 
-def _server_address(value: str, *, example: str) -> str:
-    """A video server's address: https (plain http only on this machine, for trying things out)."""
+def _server_address(value: str, *, example: str, path_allowed: bool) -> str:
+    """A video server's address: https (plain http to this machine only while DEBUG is on, for
+    trying a local server; never in production, where it would let the server probe itself)."""
     value = value.strip().rstrip("/")
     if not value:
         return ""
     parts = urlsplit(value)
-    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    local = settings.DEBUG and parts.hostname in {"127.0.0.1", "localhost", "::1"}
     if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
         raise forms.ValidationError(f"Enter the server's full https:// address, for example {example}.")
-    if parts.query or parts.fragment or any(char.isspace() for char in value):
-        raise forms.ValidationError("Enter just the server's address, without spaces, ? or #.")
+    if (
+        parts.query
+        or parts.fragment
+        or parts.username is not None
+        or (parts.path and not path_allowed)
+        or any(char.isspace() for char in value)
+    ):
+        raise forms.ValidationError(f"Enter just the server's address, for example {example}.")
     return value
 
 
@@ -75,11 +82,15 @@ class ProgramSettingsForm(forms.ModelForm):
             )
 
     def clean_jitsi_url(self) -> str:
-        return _server_address(self.cleaned_data.get("jitsi_url") or "", example="https://meet.example.org")
+        return _server_address(
+            self.cleaned_data.get("jitsi_url") or "", example="https://meet.example.org", path_allowed=False
+        )
 
     def clean_bbb_url(self) -> str:
         return _server_address(
-            self.cleaned_data.get("bbb_url") or "", example="https://bbb.example.org/bigbluebutton/api"
+            self.cleaned_data.get("bbb_url") or "",
+            example="https://bbb.example.org/bigbluebutton/api",
+            path_allowed=True,
         )
 
     def _secret(self, name: str) -> str:

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from mentorcircle.groupsessions import services
 from mentorcircle.groupsessions.models import GroupSession, Participant
@@ -46,7 +46,7 @@ TITLE = "Preparing for your first performance review"
 JITSI = "https://meet.jit.si"
 # The session starts this long after the call-opening point: enough to register, get the email
 # and open the join link while the page still counts down.
-LEAD = timedelta(seconds=8)
+LEAD = timedelta(seconds=10)
 PHONE = {"width": 390, "height": 844}
 JOIN_LINK = re.compile(r"^Join the call: (\S+)$", re.M)
 RATING_5_LINK = re.compile(r"^5: (\S+)$", re.M)
@@ -75,7 +75,8 @@ class Mailbox:
             found = [m for m in self.to(recipient) if str(m["Subject"]) == subject]
             if found:
                 assert len(found) == 1, f"{len(found)} messages “{subject}” to {recipient}"
-                return found[0].get_body(preferencelist=("plain",)).get_content()
+                text = found[0].get_body(preferencelist=("plain",)).get_content()
+                return text.replace("\r\n", "\n")  # SMTP lines end in CRLF
             assert time.monotonic() < deadline, (
                 f"no “{subject}” to {recipient} within {MAIL_DEADLINE} s; the server got "
                 f"{[(to, str(m['Subject'])) for to, m in self.received]}"
@@ -119,6 +120,14 @@ def fake_jitsi(route: Route) -> None:
     )
 
 
+def expect_hidden_until_the_call_opens(box: Locator) -> None:
+    """The countdown's "Join the call" button is there, marked hidden, and people do not see it."""
+    join_button = box.locator("a[data-countdown-ready]")
+    expect(join_button).to_have_text("Join the call")
+    expect(join_button).to_have_attribute("hidden", "")
+    expect(join_button, "the Join button marked `hidden` shows during the countdown").to_be_hidden()
+
+
 def session_url(live_server, session: GroupSession) -> str:
     return f"{live_server.url}{session.get_absolute_url()}"
 
@@ -138,7 +147,7 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     details = services.SessionDetails(
         title=TITLE,
         description="Bring **one** piece of work you are proud of.",
-        starts_at=timezone.now() + window + LEAD,
+        starts_at=timezone.now().replace(microsecond=0) + window + LEAD,  # whole seconds, as in the countdown
         duration=timedelta(minutes=30),
         min_participants=1,
         max_participants=40,
@@ -156,7 +165,7 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     expect(place.get_by_text("You're registered", exact=True)).to_be_visible()
     expect(place.get_by_text(re.compile(r"^The call opens on "))).to_be_visible()
     expect(place.get_by_text(re.compile(r"^Opens in \d+ s$"))).to_be_visible()
-    expect(place.get_by_role("link", name="Join the call")).to_have_attribute("hidden", "")
+    expect_hidden_until_the_call_opens(place)
     screenshot(page, "call-01-session-before-window-mentee")
     mina_seat = Participant.objects.get(session=session, user=mina)
     assert mina_seat.status == Participant.Status.REGISTERED and mina_seat.joined_at is None
@@ -176,14 +185,16 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     expect(page.get_by_text("Join link of Mina Mentee")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^The call opens on "))).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Opens in \d+ s$"))).to_be_visible()
-    expect(page.get_by_role("link", name="Join the call")).to_have_attribute("hidden", "")
+    expect_hidden_until_the_call_opens(page.locator("main"))
     page.evaluate("window.stillTheSamePage = true")
     look(page, "call-02-join-page-countdown")
+    expect(page.get_by_text("The call is open.", exact=True)).to_be_visible(timeout=15_000)
     join_button = page.get_by_role("link", name="Join the call")
-    expect(join_button).to_be_visible(timeout=15_000)
-    expect(page.get_by_text("The call is open.", exact=True)).to_be_visible()
+    expect(join_button).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="The call is open: Join the call.")).to_be_attached()
     assert page.evaluate("window.stillTheSamePage === true"), "the page reloaded"
     assert timezone.now() >= opens_at
+    screenshot(page, "call-02b-join-page-open")
 
     # Into the call: her join link records that she came and sends her on to the room.
     join_button.click()

@@ -84,6 +84,7 @@
       if (left <= 0) {
         text.textContent = "The call is open.";
         ready.hidden = false;
+        document.querySelectorAll("[data-countdown-before]").forEach(function (el) { el.hidden = true; });
         var status = box.querySelector("[data-countdown-status]");
         if (status) status.textContent = "The call is open: Join the call.";
         clearInterval(timer);
