@@ -39,9 +39,16 @@ def _zone(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+def one_line(text: str) -> str:
+    """Text safe in an email header: line breaks and other control characters become spaces."""
+    return " ".join(
+        "".join(" " if ord(char) < 32 or char in "\u2028\u2029\x7f" else char for char in text).split()
+    )
+
+
 def send(name: str, to: str, context: dict[str, Any]) -> None:
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{name}/subject.txt", context).strip()
+    subject = one_line(render_to_string(f"emails/{name}/subject.txt", context))
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
@@ -118,7 +125,7 @@ def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
         }
         text = render_to_string("emails/session/body.txt", context)
         html = render_to_string("emails/session/body.html", context)
-    message = EmailMultiAlternatives(subject=email.subject, body=text, to=[user.email])
+    message = EmailMultiAlternatives(subject=one_line(email.subject), body=text, to=[user.email])
     message.attach_alternative(html, "text/html")
     if email.calendar is not None:
         message.attach(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.text import Truncator
 from django_tasks import task
 
 from mentorcircle.groupsessions.models import GroupSession, Participant
@@ -108,7 +109,9 @@ def participant_invited(*, participant_id: int) -> None:
                 "user": participant.user,
                 "session": session,
                 "kind": "invitation",
-                "text": f"{inviter.display_name} invited you to “{session.title}”.",
+                "text": Truncator(f"{inviter.display_name} invited you to “{session.title}”.").chars(
+                    Notice._meta.get_field("text").max_length or 300
+                ),
             },
         )
     except IntegrityError:

@@ -571,16 +571,11 @@ def test_the_mailed_join_link_leads_into_the_call_when_it_opens(journey, clock):
 LINE_BREAKS = "Eve\r\nBcc: everyone@example.org\nX-Injected: yes"
 LONGEST = "Bartholomew " + "x" * 138  # the 150 characters a name may have
 RIGHT_TO_LEFT = "مريم العربية \u200f(שלום)"
-SUBJECT_BUG = (
-    "emails.py puts display_name into the Subject as is; Django refuses a CR/LF in a header "
-    "(BadHeaderError), so the task sending it fails"
-)
 
 
-def tricky_names(line_breaks_bug: str | None = None) -> list:
-    marks = [pytest.mark.xfail(reason=line_breaks_bug, strict=True)] if line_breaks_bug else []
+def tricky_names() -> list:
     return [
-        pytest.param(LINE_BREAKS, id="line breaks", marks=marks),
+        pytest.param(LINE_BREAKS, id="line breaks"),
         pytest.param(LONGEST, id="longest"),
         pytest.param(RIGHT_TO_LEFT, id="right to left"),
     ]
@@ -591,7 +586,9 @@ def assert_single_line_subjects_and_sendable(messages: list[EmailMessage]) -> No
     for message in messages:
         assert "\r" not in message.subject and "\n" not in message.subject, repr(message.subject)
         headers = str(message.message())  # what the SMTP backend would send; raises on a bad header
-        assert "\nBcc:" not in headers and "X-Injected" not in headers
+        # The name's text may appear, folded onto continuation lines, but never as a header of its own.
+        head = headers.replace("\r\n", "\n").split("\n\n", 1)[0]
+        assert not re.search(r"^(Bcc|X-Injected):", head, re.MULTILINE), head
         if has_calendar(message):
             the_event(calendar(message))
 
@@ -609,13 +606,7 @@ def test_a_name_with_line_breaks_can_be_saved_on_the_settings_page(personas):
     assert "\n" in personas.mentee.full_name  # so the emails below must cope with it
 
 
-@pytest.mark.parametrize(
-    "name",
-    tricky_names(
-        "tasks.participant_registered fails in emails.host_new_registration (" + SUBJECT_BUG + ") "
-        "before schedule_reminders: the person never gets their reminders"
-    ),
-)
+@pytest.mark.parametrize("name", tricky_names())
 def test_people_with_unusual_names_get_all_their_emails(personas, clock, name):
     person = member(personas.program, full_name=name)
     assert len(person.full_name) <= 150
@@ -643,7 +634,7 @@ def test_people_with_unusual_names_get_all_their_emails(personas, clock, name):
     assert str(event["LOCATION"]) == join_url(row(session, person))
 
 
-@pytest.mark.parametrize("name", tricky_names(SUBJECT_BUG + ": the host is never told"))
+@pytest.mark.parametrize("name", tricky_names())
 def test_the_host_is_told_of_a_registration_by_someone_with_an_unusual_name(personas, name):
     person = member(personas.program, full_name=name)
     session = create(personas.program, personas.mentor)
@@ -656,7 +647,7 @@ def test_the_host_is_told_of_a_registration_by_someone_with_an_unusual_name(pers
     assert_single_line_subjects_and_sendable(note)
 
 
-@pytest.mark.parametrize("name", tricky_names(SUBJECT_BUG + ": the host is never told"))
+@pytest.mark.parametrize("name", tricky_names())
 def test_the_host_is_told_of_a_decline_by_someone_with_an_unusual_name(personas, name):
     person = member(personas.program, full_name=name)
     session = create(personas.program, personas.mentor)
@@ -671,7 +662,7 @@ def test_the_host_is_told_of_a_decline_by_someone_with_an_unusual_name(personas,
     assert_single_line_subjects_and_sendable(note)
 
 
-@pytest.mark.parametrize("name", tricky_names(SUBJECT_BUG + ": the invitation is never sent"))
+@pytest.mark.parametrize("name", tricky_names())
 def test_an_invitation_from_a_host_with_an_unusual_name_arrives(personas, name):
     personas.mentor.full_name = name
     personas.mentor.save()
@@ -686,13 +677,6 @@ def test_an_invitation_from_a_host_with_an_unusual_name_arrives(personas, name):
     assert Notice.objects.filter(user=personas.mentee, kind="invitation").exists()
 
 
-@pytest.mark.xfail(
-    reason="tasks.participant_invited writes the Notice text f'{inviter} invited you to “{title}”.' "
-    "unbounded into Notice.text (max_length=300): a 150-character name and a 200-character title "
-    "make 370 characters; PostgreSQL refuses them (StringDataRightTruncation), the task fails and "
-    "no invitation email is sent; SQLite silently stores the over-long text",
-    strict=True,
-)
 def test_a_longest_title_from_a_longest_name_makes_a_sendable_invitation_and_notice(personas):
     personas.mentor.full_name = LONGEST
     personas.mentor.save()
