@@ -88,7 +88,7 @@ def what_the_page_shows(session: GroupSession, phase: str, viewer: str) -> str:
     if phase == "ended":
         return f"{seated.filter(attended=True).count()} attended · {seated.count()} had a seat"
     if viewer != "registered" and phase in ("joinable", "live"):
-        return f"In the call so far ({seated.exclude(joined_at=None).count()})"
+        return f"Joined so far ({seated.exclude(joined_at=None).count()})"
     return f"Participants ({seated.count()})"
 
 

@@ -845,7 +845,7 @@ def test_the_host_and_managers_see_who_is_in_the_call_so_far(client, personas, c
     joined = card(client.get(cast.session.get_absolute_url()), "joined-title")
 
     assert joined is not None
-    assert "In the call so far (1)" in joined
+    assert "Joined so far (1)" in joined
     assert "Mina Mentee" in joined
     assert pat.user.display_name not in joined
 
@@ -857,7 +857,7 @@ def test_before_anyone_joins_the_host_reads_that_nobody_has_opened_the_call(clie
     joined = card(client.get(cast.session.get_absolute_url()), "joined-title")
 
     assert joined is not None
-    assert "In the call so far (0)" in joined
+    assert "Joined so far (0)" in joined
     assert "Nobody has opened the call yet." in joined
 
 
@@ -871,7 +871,7 @@ def test_participants_never_see_who_is_in_the_call(client, cast, clock, phase):
     response = client.get(cast.session.get_absolute_url())
 
     assert card(response, "joined-title") is None
-    assert "In the call so far" not in page_text(response)
+    assert "Joined so far" not in page_text(response)
 
 
 # ---- After the end -------------------------------------------------------------------------------
