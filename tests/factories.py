@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
+from mentorcircle.core.markdown import render_markdown
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
@@ -70,6 +71,7 @@ class GroupSessionFactory(factory.django.DjangoModelFactory):
     host = factory.SubFactory(UserFactory)
     title = factory.Sequence(lambda n: f"Session {n:04d}")
     description = "Bring your questions."
+    description_html = factory.LazyAttribute(lambda o: render_markdown(o.description))
     starts_at = factory.LazyFunction(
         lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     )

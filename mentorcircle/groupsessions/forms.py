@@ -100,8 +100,8 @@ class SessionForm(InviteFields):
     title = forms.CharField(label="Title", max_length=200)
     description = forms.CharField(
         label="Description",
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Markdown formatting is allowed.",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 10_000}),
+        help_text="Markdown formatting is allowed. Up to 10,000 characters.",
     )
     starts_at = LocalDateTimeField(
         label="Start time",

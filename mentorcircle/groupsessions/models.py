@@ -89,7 +89,9 @@ class GroupSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_sessions"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField()
+    description = models.TextField(max_length=10_000)
+    # The description's Markdown rendered (and sanitised) when it is saved, not on every view.
+    description_html = models.TextField(blank=True, editable=False)
     starts_at = models.DateTimeField()
     duration = models.DurationField()
     # Derived from starts_at + duration (kept by the services) so lists can filter on it.

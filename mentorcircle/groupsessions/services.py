@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
+from mentorcircle.core.markdown import render_markdown
 from mentorcircle.groupsessions import video
 from mentorcircle.groupsessions.models import (
     AttendanceChange,
@@ -35,6 +36,7 @@ from mentorcircle.programs.models import Cohort, Membership, Program, Tag, Video
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
 MAX_PARTICIPANTS = 1000
+MAX_DESCRIPTION = 10_000
 NOT_ENOUGH_PARTICIPANTS = "Not enough participants"
 CREATOR_ROLES = (Membership.Role.MANAGER, Membership.Role.MENTOR)
 # Signs the video service's callback addresses, so nobody else can end a session's call.
@@ -94,6 +96,12 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         raise SessionError("Keep the title to 200 characters or fewer.", "title")
     if not details.description.strip():
         raise SessionError("Describe the session.", "description")
+    if len(details.description) > MAX_DESCRIPTION:
+        raise SessionError(
+            f"Keep the description to {MAX_DESCRIPTION:,} characters or fewer "
+            f"(it has {len(details.description):,}).",
+            "description",
+        )
     if check_start and details.starts_at <= now:
         raise SessionError("Choose a start time in the future.", "starts_at")
     if not MIN_DURATION <= details.duration <= MAX_DURATION:
@@ -194,6 +202,7 @@ def session_create(
         host=host,
         title=details.title.strip(),
         description=details.description.strip(),
+        description_html=render_markdown(details.description.strip()),
         starts_at=details.starts_at,
         duration=details.duration,
         ends_at=details.starts_at + details.duration,
@@ -329,6 +338,7 @@ def session_update(
             session.status = GroupSession.Status.SCHEDULED
         session.title = details.title.strip()
         session.description = details.description.strip()
+        session.description_html = render_markdown(session.description)
         session.starts_at = details.starts_at
         session.duration = details.duration
         session.ends_at = details.starts_at + details.duration
