@@ -13,6 +13,7 @@ from mentorcircle.groupsessions.services import Invitees, SessionDetails, Sessio
 from mentorcircle.programs.models import Cohort, Program, Tag
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+FAR_FUTURE = "Choose a start time within the next 5 years."
 # Where each rule's message from the services belongs in this form.
 ERROR_FIELDS = {"duration": "duration_hours", "reason": None}
 
@@ -22,7 +23,9 @@ class LocalDateTimeField(forms.DateTimeField):
 
     def to_python(self, value: Any) -> datetime | None:
         try:
-            return super().to_python(value)
+            parsed = super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(FAR_FUTURE, code="out_of_range") from None
         except forms.ValidationError as error:
             if error.code == "ambiguous_timezone":
                 raise forms.ValidationError(
@@ -31,6 +34,11 @@ class LocalDateTimeField(forms.DateTimeField):
                     code="ambiguous_timezone",
                 ) from None
             raise
+        # Years this far out cannot even be converted between zones; the services refuse
+        # anything past MAX_AHEAD with the same message.
+        if parsed is not None and not 1900 < parsed.year < 9000:
+            raise forms.ValidationError(FAR_FUTURE, code="out_of_range")
+        return parsed
 
 
 class InviteFields(forms.Form):

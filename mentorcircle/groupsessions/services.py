@@ -37,6 +37,7 @@ MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
 MAX_PARTICIPANTS = 1000
 MAX_DESCRIPTION = 10_000
+MAX_AHEAD = timedelta(days=5 * 365)
 NOT_ENOUGH_PARTICIPANTS = "Not enough participants"
 CREATOR_ROLES = (Membership.Role.MANAGER, Membership.Role.MENTOR)
 # Signs the video service's callback addresses, so nobody else can end a session's call.
@@ -67,7 +68,10 @@ class SessionDetails:
     def __post_init__(self) -> None:
         # A form hands over the start in the creator's zone, where `starts_at + duration` and
         # `starts_at - 24 h` are wall-clock sums: an hour off across a daylight-saving change.
-        object.__setattr__(self, "starts_at", self.starts_at.astimezone(UTC))
+        try:
+            object.__setattr__(self, "starts_at", self.starts_at.astimezone(UTC))
+        except OverflowError:  # the edge of the calendar: far past any allowed start
+            raise SessionError("Choose a start time within the next 5 years.", "starts_at") from None
 
 
 def _now(now: datetime | None) -> datetime:
@@ -104,6 +108,8 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         )
     if check_start and details.starts_at <= now:
         raise SessionError("Choose a start time in the future.", "starts_at")
+    if details.starts_at > now + MAX_AHEAD:
+        raise SessionError("Choose a start time within the next 5 years.", "starts_at")
     if not MIN_DURATION <= details.duration <= MAX_DURATION:
         raise SessionError("The duration must be between 5 minutes and 12 hours.", "duration")
     if not 2 <= details.max_participants <= MAX_PARTICIPANTS:
@@ -119,6 +125,11 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
 
 def can_create_sessions(*, membership: Membership | None) -> bool:
     return bool(membership and membership.program.allow_group_sessions and membership.role in CREATOR_ROLES)
+
+
+def can_invite(*, membership: Membership | None) -> bool:
+    """Program managers and mentors (the people who host) may invite members by name."""
+    return bool(membership and membership.role in CREATOR_ROLES)
 
 
 def can_manage_session(*, session: GroupSession, user: User, membership: Membership | None) -> bool:

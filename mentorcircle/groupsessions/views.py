@@ -295,19 +295,27 @@ def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_suggest(request: AuthedRequest) -> JsonResponse:
-    """Type-ahead over the members of one of the viewer's programs (JSON)."""
+    """Type-ahead over the members of a program, for the people who may invite there (program
+    managers and mentors): names, and email addresses for program managers only."""
     program_id = request.GET.get("program", "")
     membership = (
         Membership.objects.filter(user=request.user, program_id=program_id).select_related("program").first()
-        if program_id.isdigit()
+        if program_id.isdigit() and len(program_id) < 10
         else None
     )
-    if membership is None:
+    if membership is None or not services.can_invite(membership=membership):
         raise Http404("No such program.")
     people = selectors.member_suggestions(
         program=membership.program, query=request.GET.get("q", "")[:100], exclude=request.user
     )
-    return JsonResponse({"results": [{"id": p.pk, "name": p.display_name, "email": p.email} for p in people]})
+    return JsonResponse(
+        {
+            "results": [
+                {"id": p.pk, "name": p.display_name, **({"email": p.email} if membership.is_manager else {})}
+                for p in people
+            ]
+        }
+    )
 
 
 @login_required

@@ -130,7 +130,7 @@ ALLOWED = {
     "personal create": (("manager", "mentor", "other_manager"), 403),
     "manager sessions": (("manager",), 404),
     "manager create": (("manager",), 404),
-    "member suggest": (MEMBERS, 404),
+    "member suggest": (("manager", "mentor"), 404),
 }
 CASES = [
     (view, persona)
@@ -204,9 +204,28 @@ def test_suggestions_are_the_programs_members_as_json(client, personas, session)
         reverse("groupsessions:member_suggest"), {"program": personas.program.pk, "q": "mina"}
     )
 
+    assert response.json() == {"results": [{"id": personas.mentee.pk, "name": "Mina Mentee"}]}
+
+
+def test_program_managers_also_get_the_email_addresses(client, personas):
+    client.force_login(personas.manager)
+
+    response = client.get(
+        reverse("groupsessions:member_suggest"), {"program": personas.program.pk, "q": "mina"}
+    )
+
     assert response.json() == {
         "results": [{"id": personas.mentee.pk, "name": "Mina Mentee", "email": personas.mentee.email}]
     }
+
+
+def test_a_mentee_cannot_harvest_the_members_addresses(client, personas):
+    client.force_login(personas.mentee)
+
+    response = client.get(reverse("groupsessions:member_suggest"), {"program": personas.program.pk, "q": "@"})
+
+    assert response.status_code == 404
+    assert personas.manager.email not in response.content.decode()
 
 
 def test_suggestions_for_another_programs_members_are_not_found(client, personas):

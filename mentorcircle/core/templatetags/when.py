@@ -10,9 +10,17 @@ from django.utils.safestring import SafeString
 register = template.Library()
 
 
+def _local(value: datetime) -> tuple[datetime, str]:
+    """The instant in the viewer's zone, and the zone's name. At the very edge of the calendar
+    (year 1 or 9999), where the zone's offset would leave the calendar, it stays in UTC."""
+    try:
+        return timezone.localtime(value), timezone.get_current_timezone_name()
+    except OverflowError:
+        return value.astimezone(UTC), "UTC"
+
+
 def format_when(value: datetime, *, with_date: bool = True) -> str:
-    local = timezone.localtime(value)
-    zone = timezone.get_current_timezone_name()
+    local, zone = _local(value)
     clock = local.strftime("%H:%M")
     if not with_date:
         return f"{clock} ({zone})"
@@ -32,7 +40,7 @@ def when(value: datetime | None) -> SafeString | str:
 def when_date(value: datetime | None) -> str:
     if not value:
         return ""
-    local = timezone.localtime(value)
+    local, _ = _local(value)
     return f"{local.day} {local.strftime('%b %Y')}"
 
 
@@ -43,12 +51,12 @@ def current_zone() -> str:
 
 @register.filter
 def when_day(value: datetime | None) -> str:
-    return str(timezone.localtime(value).day) if value else ""
+    return str(_local(value)[0].day) if value else ""
 
 
 @register.filter
 def when_month(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%b") if value else ""
+    return _local(value)[0].strftime("%b") if value else ""
 
 
 @register.filter

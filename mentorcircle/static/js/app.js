@@ -191,9 +191,11 @@
             li.setAttribute("data-name", p.name);
             li.setAttribute("aria-selected", "false");
             li.appendChild(document.createTextNode(p.name));
-            var small = document.createElement("small");
-            small.textContent = p.email;
-            li.appendChild(small);
+            if (p.email) {
+              var small = document.createElement("small");
+              small.textContent = p.email;
+              li.appendChild(small);
+            }
             li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(li); });
             list.appendChild(li);
           });
