@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
+from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
+from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.groupsessions.models import GroupSession
 from mentorcircle.groupsessions.services import Invitees, SessionDetails, SessionError, validate_details
 from mentorcircle.programs.models import Cohort, Program, Tag
@@ -45,7 +47,7 @@ class InviteFields(forms.Form):
     """Who to invite: members picked by name (type-ahead) and, for program managers, whole
     cohorts, tags or the program."""
 
-    invitees = forms.ModelMultipleChoiceField(
+    invitees = IdMultipleChoiceField(
         label="Invite participants",
         queryset=User.objects.none(),
         required=False,
@@ -53,13 +55,13 @@ class InviteFields(forms.Form):
         help_text="Start typing a member's name. Inviting does not make the session exclusive: "
         "any member can still view and book it.",
     )
-    invite_cohorts = forms.ModelMultipleChoiceField(
+    invite_cohorts = IdMultipleChoiceField(
         label="Invite a whole cohort",
         queryset=Cohort.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    invite_tags = forms.ModelMultipleChoiceField(
+    invite_tags = IdMultipleChoiceField(
         label="Invite everyone with a tag",
         queryset=Tag.objects.none(),
         required=False,
@@ -87,7 +89,7 @@ class InviteFields(forms.Form):
         """People already picked in the invite field (to show them again after an error)."""
         if not self.is_bound:
             return []
-        ids = [value for value in cast(QueryDict, self.data).getlist("invitees") if value.isdigit()]
+        ids = only_ids(cast(QueryDict, self.data).getlist("invitees"))
         members = User.objects.filter(memberships__program__in=list(self.programs.values())).distinct()
         return list(members.filter(pk__in=ids).order_by("full_name"))
 
@@ -104,7 +106,7 @@ class InviteFields(forms.Form):
 class SessionForm(InviteFields):
     """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
 
-    program = forms.ModelChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
+    program = IdChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
     title = forms.CharField(label="Title", max_length=200)
     description = forms.CharField(
         label="Description",

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
+from mentorcircle.core.ids import is_id
 from mentorcircle.core.markdown import render_markdown
 from mentorcircle.groupsessions import video
 from mentorcircle.groupsessions.models import (
@@ -614,7 +615,7 @@ def session_call_ended(*, session_id: int, now: datetime | None = None) -> bool:
 
 def participants_record_minutes(*, session_id: int, minutes: dict[str, int]) -> int:
     """Minutes each participant was in the call, as the video service reported them."""
-    ids = {int(key): value for key, value in minutes.items() if key.isdigit()}
+    ids = {int(key): value for key, value in minutes.items() if is_id(key)}
     rows = list(Participant.objects.filter(session_id=session_id, pk__in=ids))
     for row in rows:
         row.minutes_present = max(0, min(ids[row.pk], 24 * 60))

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.http import AuthedRequest
+from mentorcircle.core.ids import ids as only_ids
+from mentorcircle.core.ids import is_id
 from mentorcircle.core.pagination import paginate
 from mentorcircle.groupsessions import selectors, services, video
 from mentorcircle.groupsessions.forms import CancelForm, FeedbackForm, InviteForm, ResourcesForm, SessionForm
@@ -300,7 +302,7 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
     program_id = request.GET.get("program", "")
     membership = (
         Membership.objects.filter(user=request.user, program_id=program_id).select_related("program").first()
-        if program_id.isdigit() and len(program_id) < 10
+        if is_id(program_id)
         else None
     )
     if membership is None or not services.can_invite(membership=membership):
@@ -433,7 +435,7 @@ def join_call(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def session_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     session, _ = _managed(request, pk)
-    ids = {int(value) for value in request.POST.getlist("attended") if value.isdigit()}
+    ids = set(only_ids(request.POST.getlist("attended")))
     try:
         changed = services.attendance_update(session=session, actor=request.user, attended_ids=ids)
     except services.SessionError as error:

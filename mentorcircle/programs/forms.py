@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 
+from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
@@ -131,12 +132,10 @@ class MemberFilterForm(forms.Form):
     role = forms.ChoiceField(
         label="Role", required=False, choices=[("", "All roles"), *Membership.Role.choices]
     )
-    cohort = forms.ModelChoiceField(
+    cohort = IdChoiceField(
         label="Cohort", required=False, queryset=Cohort.objects.none(), empty_label="All cohorts"
     )
-    tag = forms.ModelChoiceField(
-        label="Tag", required=False, queryset=Tag.objects.none(), empty_label="All tags"
-    )
+    tag = IdChoiceField(label="Tag", required=False, queryset=Tag.objects.none(), empty_label="All tags")
 
     def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -148,10 +147,10 @@ class MemberAddForm(forms.Form):
     email = forms.EmailField(label="Email")
     full_name = forms.CharField(label="Full name", max_length=150)
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.MENTEE)
-    cohorts = forms.ModelMultipleChoiceField(
+    cohorts = IdMultipleChoiceField(
         label="Cohorts", required=False, queryset=Cohort.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    tags = forms.ModelMultipleChoiceField(
+    tags = IdMultipleChoiceField(
         label="Tags", required=False, queryset=Tag.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
