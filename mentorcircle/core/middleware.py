@@ -17,7 +17,7 @@ class RejectNulBytes:
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    if request.method != "POST" or not request.content_type.startswith(
+    if request.method != "POST" or not (request.content_type or "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         return False
