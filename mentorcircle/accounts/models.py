@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorcircle.core.validators import single_line
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -34,9 +36,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person. Email is the login; time zone is an IANA name ("" until the browser tells us)."""
 
     email = models.EmailField("email address", unique=True)
-    full_name = models.CharField("full name", max_length=150, blank=True)
+    full_name = models.CharField("full name", max_length=150, blank=True, validators=[single_line])
     headline = models.CharField(
-        max_length=120, blank=True, help_text="One line about you, e.g. “Product designer at Acme”."
+        max_length=120,
+        blank=True,
+        validators=[single_line],
+        help_text="One line about you, e.g. “Product designer at Acme”.",
     )
     bio = models.TextField(blank=True, max_length=4000)
     time_zone = models.CharField(max_length=64, blank=True)

@@ -10,6 +10,7 @@ from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.core.ids import ids as only_ids
+from mentorcircle.core.validators import single_line
 from mentorcircle.groupsessions.models import GroupSession
 from mentorcircle.groupsessions.services import Invitees, SessionDetails, SessionError, validate_details
 from mentorcircle.programs.models import Cohort, Program, Tag
@@ -107,7 +108,7 @@ class SessionForm(InviteFields):
     """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
 
     program = IdChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title", max_length=200, validators=[single_line])
     description = forms.CharField(
         label="Description",
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 10_000}),

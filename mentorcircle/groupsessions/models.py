@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from mentorcircle.core.validators import single_line
 from mentorcircle.groupsessions.video import new_room_name
 
 
@@ -88,7 +89,7 @@ class GroupSession(models.Model):
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_sessions"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(max_length=10_000)
     # The description's Markdown rendered (and sanitised) when it is saved, not on every view.
     description_html = models.TextField(blank=True, editable=False)

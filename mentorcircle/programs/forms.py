@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
+from mentorcircle.core.validators import single_line
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
@@ -145,7 +146,7 @@ class MemberFilterForm(forms.Form):
 
 class MemberAddForm(forms.Form):
     email = forms.EmailField(label="Email")
-    full_name = forms.CharField(label="Full name", max_length=150)
+    full_name = forms.CharField(label="Full name", max_length=150, validators=[single_line])
     role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.MENTEE)
     cohorts = IdMultipleChoiceField(
         label="Cohorts", required=False, queryset=Cohort.objects.none(), widget=forms.CheckboxSelectMultiple

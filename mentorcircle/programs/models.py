@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from mentorcircle.core.validators import single_line
+
 
 class VideoService(models.TextChoices):
     JITSI = "jitsi", "Jitsi Meet"
@@ -12,7 +14,7 @@ class VideoService(models.TextChoices):
 class Program(models.Model):
     """A mentoring program and its settings."""
 
-    name = models.CharField(max_length=150)
+    name = models.CharField(max_length=150, validators=[single_line])
     slug = models.SlugField(max_length=80, unique=True)
     allow_group_sessions = models.BooleanField(
         "Allow Group Sessions",
@@ -57,6 +59,7 @@ class Program(models.Model):
         "Jitsi app ID",
         max_length=100,
         blank=True,
+        validators=[single_line],
         help_text="For a self-hosted server with token authentication.",
     )
     jitsi_app_secret = models.CharField("Jitsi app secret", max_length=200, blank=True)
@@ -81,7 +84,7 @@ class Program(models.Model):
 
 class Cohort(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="cohorts")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[single_line])
 
     class Meta:
         ordering = ("name",)
@@ -95,7 +98,7 @@ class Cohort(models.Model):
 
 class Tag(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, validators=[single_line])
 
     class Meta:
         ordering = ("name",)

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from mentorcircle.accounts.models import User
+from mentorcircle.core.validators import as_single_line
 from mentorcircle.notifications import emails
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
@@ -131,7 +132,8 @@ class ImportReport:
 
 
 def _split_names(value: str) -> list[str]:
-    return [name.strip() for name in value.replace(";", ",").split(",") if name.strip()]
+    names = (as_single_line(name) for name in value.replace(";", ",").split(","))
+    return [name for name in names if name]
 
 
 def _read_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -221,7 +223,7 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
         if role is None:
             reject(f"Role “{row['role']}” is not one of: manager, mentor, mentee.")
             continue
-        name = row["name"]
+        name = as_single_line(row["name"])
         if len(name) > 150:
             reject("Name is longer than 150 characters.")
             continue

@@ -18,7 +18,7 @@ from mentorcircle.groupsessions import services
 from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant
 from mentorcircle.notifications import tasks
 from mentorcircle.notifications.models import Notice
-from tests.helpers import page_text, run_tasks
+from tests.helpers import field_errors, page_text, run_tasks
 from tests.notifications.conftest import (
     STARTS,
     attachment_texts,
@@ -593,17 +593,20 @@ def assert_single_line_subjects_and_sendable(messages: list[EmailMessage]) -> No
             the_event(calendar(message))
 
 
-def test_a_name_with_line_breaks_can_be_saved_on_the_settings_page(personas):
+def test_a_name_with_line_breaks_is_refused_on_the_settings_page(personas):
     client = Client()
     client.force_login(personas.mentee)
 
-    client.post(
+    response = client.post(
         reverse("accounts:settings"),
         {"full_name": LINE_BREAKS, "headline": "", "bio": "", "time_zone": "Europe/London"},
     )
 
+    assert field_errors(response, "full_name") == [
+        "Use a single line, without line breaks or other control characters."
+    ]
     personas.mentee.refresh_from_db()
-    assert "\n" in personas.mentee.full_name  # so the emails below must cope with it
+    assert personas.mentee.full_name == "Mina Mentee"  # names stored before this rule still mail fine (below)
 
 
 @pytest.mark.parametrize("name", tricky_names())
