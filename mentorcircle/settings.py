@@ -1,10 +1,12 @@
 """MentorCircle settings: one module, read from the environment.
 
 Every value has a safe development default. Production (DEBUG=false) refuses to start
-without a real SECRET_KEY and turns on the HTTPS hardening that `check --deploy` asks for.
+without a real SECRET_KEY or an SMTP server and turns on the HTTPS hardening that
+`check --deploy` asks for.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +62,12 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+# How many proxies in front of the app append to X-Forwarded-For. 0: the client is REMOTE_ADDR
+# (the header is ignored, as anyone can send it); N: the N-th address from the right. Rate limits
+# and sign-in lockouts count by this address (mentorcircle.core.signin.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -72,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "django_rq",
@@ -84,6 +93,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "mentorcircle.core.middleware.PermissionsPolicy",
     "mentorcircle.core.middleware.RejectNulBytes",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentorcircle.accounts.middleware.TimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mentorcircle.urls"
@@ -138,6 +151,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses an admin sign-in while that username is locked out from that address.
+    "mentorcircle.core.signin.AdminSignInThrottle",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -164,9 +179,32 @@ ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
+# allauth rate-limits sign-ins (and codes, resets, sign-ups) with its defaults, counted in the
+# shared cache below by the address TRUSTED_PROXY_COUNT gives (see AccountAdapter.get_client_ip).
 
-# Email: SMTP when EMAIL_HOST is set, otherwise printed to the console.
+# The admin sign-in (/admin/login/) is throttled by django-axes: 10 failures lock that username
+# from that address (never everyone behind one proxy) for 15 minutes, counted in the database.
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (axes defaults to USERNAME_FIELD)
+AXES_HANDLER = "mentorcircle.core.signin.AdminSignInHandler"  # the database handler, admin only
+AXES_CLIENT_IP_CALLABLE = "mentorcircle.core.signin.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # throttling only: successful sign-ins are not recorded
+AXES_VERBOSE = False  # no banner on every start
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed sign-ins for this account from your address: "
+    f"try again in {AXES_COOLOFF_TIME.seconds // 60} minutes."
+)
+
+# Email: SMTP when EMAIL_HOST is set, otherwise (development only) printed to the console.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
+if not DEBUG and not EMAIL_HOST:
+    raise ImproperlyConfigured(
+        "EMAIL_HOST must be set when DEBUG is false: sign-in codes and invitations are sent by email."
+    )
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
@@ -198,6 +236,30 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
+# Cache: holds the sign-in rate limits, so every web process on every host must share it.
+# "database" needs no other service (the table comes with the migrations); "redis" uses
+# CACHE_URL, a comma-separated list whose first server takes the writes (the others are replicas).
+CACHE_BACKEND = env_str("CACHE_BACKEND", "database")
+if CACHE_BACKEND == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "mentorcircle_cache",
+            # Culling early would forget rate-limit counts; expired entries are removed first.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+elif CACHE_BACKEND == "redis":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_list("CACHE_URL", [REDIS_URL]),
+            "KEY_PREFIX": "mentorcircle",
+        }
+    }
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be database or redis, not {CACHE_BACKEND!r}")
+
 # Video calls: the Jitsi Meet server a program uses unless it names its own, and how long the
 # platform waits for a BigBlueButton server to answer.
 JITSI_URL = env_str("JITSI_URL", "https://meet.jit.si").rstrip("/")
@@ -223,6 +285,33 @@ STORAGES = {
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# No inline scripts or styles anywhere: behaviour lives in static/js/app.js, looks in app.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# Browser features no page uses, switched off for the site and anything it might embed.
+PERMISSIONS_POLICY_DISABLED = (
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

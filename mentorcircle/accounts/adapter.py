@@ -1,8 +1,18 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from mentorcircle.core.signin import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.ALLOW_SIGNUP)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # allauth's rate limits count by the address the admin lockout uses (TRUSTED_PROXY_COUNT).
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 
@@ -24,3 +25,17 @@ def _has_nul(request: HttpRequest) -> bool:
     return any(
         "\x00" in key or any("\x00" in value for value in values) for key, values in request.POST.lists()
     )
+
+
+class PermissionsPolicy:
+    """Adds the Permissions-Policy header: every feature in PERMISSIONS_POLICY_DISABLED is off for
+    the page and anything it embeds."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DISABLED)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response

@@ -21,6 +21,7 @@ from django.utils import timezone
 from mentorcircle.accounts.models import User
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.markdown import render_markdown
+from mentorcircle.core.validators import has_control_characters
 from mentorcircle.groupsessions import video
 from mentorcircle.groupsessions.models import (
     AttendanceChange,
@@ -30,9 +31,11 @@ from mentorcircle.groupsessions.models import (
     Phase,
     SessionState,
 )
-from mentorcircle.groupsessions.selectors import seats_taken
+from mentorcircle.groupsessions.rules import can_create_sessions, can_manage_session
+from mentorcircle.groupsessions.selectors import FUTURE, seats_taken, sessions_for_program
 from mentorcircle.notifications import tasks
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
+from mentorcircle.programs.services import MembershipError, membership_leave
 
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
@@ -40,7 +43,6 @@ MAX_PARTICIPANTS = 1000
 MAX_DESCRIPTION = 10_000
 MAX_AHEAD = timedelta(days=5 * 365)
 NOT_ENOUGH_PARTICIPANTS = "Not enough participants"
-CREATOR_ROLES = (Membership.Role.MANAGER, Membership.Role.MENTOR)
 # Signs the video service's callback addresses, so nobody else can end a session's call.
 CALLBACK_SALT = "mentorcircle.groupsessions.call-callback"
 
@@ -99,6 +101,8 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         raise SessionError("Give the session a title.", "title")
     if len(details.title) > 200:
         raise SessionError("Keep the title to 200 characters or fewer.", "title")
+    if has_control_characters(details.title):
+        raise SessionError("Keep the title on a single line, without control characters.", "title")
     if not details.description.strip():
         raise SessionError("Describe the session.", "description")
     if len(details.description) > MAX_DESCRIPTION:
@@ -122,22 +126,6 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         raise SessionError("The minimum must be at least 1 and no more than the maximum.", "min_participants")
     if details.meeting_url.strip():
         validate_https_url(details.meeting_url, field="meeting_url", label="The meeting link")
-
-
-def can_create_sessions(*, membership: Membership | None) -> bool:
-    return bool(membership and membership.program.allow_group_sessions and membership.role in CREATOR_ROLES)
-
-
-def can_invite(*, membership: Membership | None) -> bool:
-    """Program managers and mentors (the people who host) may invite members by name."""
-    return bool(membership and membership.role in CREATOR_ROLES)
-
-
-def can_manage_session(*, session: GroupSession, user: User, membership: Membership | None) -> bool:
-    """The host and the program's managers may edit and cancel."""
-    return session.host_id == user.pk or bool(
-        membership and membership.program_id == session.program_id and membership.is_manager
-    )
 
 
 def _decide_at(*, starts_at: datetime, program: Program, now: datetime) -> datetime:
@@ -324,6 +312,7 @@ def session_update(
 ) -> GroupSession:
     """Edit a session; keeps registrations, promotes from the waitlist if the maximum grew."""
     now = _now(now)
+    _require_manager(session=session, actor=actor, action="edit this session")
     with transaction.atomic():
         session = _lock(session.pk)
         phase = session.phase(now)
@@ -376,6 +365,7 @@ def session_cancel(
     *, session: GroupSession, actor: User, reason: str, now: datetime | None = None
 ) -> GroupSession:
     now = _now(now)
+    _require_manager(session=session, actor=actor, action="cancel this session")
     reason = reason.strip()
     if not reason:
         raise SessionError("Tell participants why the session is cancelled.", "reason")
@@ -469,11 +459,80 @@ def session_invite(
 ) -> int:
     """Invite more people to an upcoming session. Returns how many were newly invited."""
     now = _now(now)
+    _require_manager(session=session, actor=actor, action="invite people to this session")
     with transaction.atomic():
         session = _lock(session.pk)
         if not session.phase(now).can_invite:
             raise SessionError("Invitations can only be sent for upcoming sessions.")
         return len(_invite(session=session, invitees=invitees, invited_by=actor))
+
+
+def invitation_answerable(*, participant: Participant, event: str | None, now: datetime) -> bool:
+    """Whether an invitation link may still answer: the row is as it was when the link was sent
+    (same change stamp; a link made before links carried one: still invited), and the session is
+    neither cancelled nor over. Answering changes the row, so each link acts once."""
+    unchanged = participant.status == Status.INVITED if event is None else participant.event == event
+    return unchanged and participant.session.phase(now).accepts_registrations
+
+
+def invitation_answer(
+    *, participant_id: int, action: str, event: str | None, now: datetime | None = None
+) -> Participant | None:
+    """Answer an invitation from its email link ("accept" or "decline"), signed in or not.
+    Returns the row as the answer left it, or None (and changes nothing) when the link is stale."""
+    if action not in ("accept", "decline"):
+        raise ValueError(f"Unknown answer {action!r}")
+    now = _now(now)
+    with transaction.atomic():
+        row = Participant.objects.filter(pk=participant_id).values_list("session_id", flat=True)
+        session_id = row.first()
+        if session_id is None:
+            return None
+        session = _lock(session_id)
+        # Read under the session's lock, which every change to a participant row takes first, so
+        # two clicks at once cannot both find the row unchanged.
+        participant = Participant.objects.select_related("user").filter(pk=participant_id).first()
+        if participant is None:
+            return None
+        participant.session = session
+        if not invitation_answerable(participant=participant, event=event, now=now):
+            return None
+        if action == "accept":
+            return participant_join(session=session, user=participant.user, now=now)
+        return participant_decline(session=session, user=participant.user, now=now)
+
+
+def member_leave_program(*, program: Program, user: User, now: datetime | None = None) -> int:
+    """Leave a program. The membership goes; in the program's sessions that are not over yet,
+    seats and waitlist places are given up (the waitlist moves up) and pending invitations are
+    declined, each through its usual service, so everyone is told as usual. A seat in a session
+    already under way stays. Refused to the host of such a session and to the last program
+    manager. Returns how many places were given up."""
+    now = _now(now)
+    upcoming = sessions_for_program(program=program, tab=FUTURE, now=now)
+    with transaction.atomic():
+        if upcoming.filter(host=user).exists():
+            raise SessionError(
+                "You host upcoming sessions in this program: cancel them (or ask a program manager "
+                "to) before you leave."
+            )
+        try:
+            membership_leave(program=program, user=user)
+        except MembershipError as error:
+            raise SessionError(str(error)) from None
+        places = Participant.objects.filter(
+            user=user, session__in=upcoming, status__in=(Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
+        ).select_related("session__program")
+        given_up = 0
+        for place in places:
+            if place.status == Status.INVITED:
+                participant_decline(session=place.session, user=user, now=now)
+            elif place.session.phase(now).can_leave:
+                participant_leave(session=place.session, user=user, now=now)
+            else:
+                continue
+            given_up += 1
+        return given_up
 
 
 # ---- The call, attendance and what follows the session ----------------------------------------

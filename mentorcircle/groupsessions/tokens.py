@@ -1,5 +1,7 @@
 """Signed, expiring, single-purpose links in emails: answering an invitation, rating a session."""
 
+from typing import NamedTuple
+
 from django.core import signing
 
 SALT = "mentorcircle.groupsessions.rsvp"
@@ -7,21 +9,32 @@ MAX_AGE = 60 * 60 * 24 * 30  # 30 days
 ACTIONS = ("accept", "decline")
 
 
-def rsvp_token(*, participant_id: int, action: str) -> str:
+class RsvpLink(NamedTuple):
+    participant_id: int
+    action: str
+    # The participant row's change stamp (Participant.event) when the link was sent: the link
+    # acts only while the row is unchanged. None in links made before links carried it.
+    event: str | None
+
+
+def rsvp_token(*, participant_id: int, event: str, action: str) -> str:
     if action not in ACTIONS:
         raise ValueError(f"Unknown RSVP action {action!r}")
-    return signing.dumps({"p": participant_id, "a": action}, salt=SALT, compress=True)
+    return signing.dumps({"p": participant_id, "e": event, "a": action}, salt=SALT, compress=True)
 
 
-def rsvp_read(token: str) -> tuple[int, str] | None:
-    """(participant id, action) for a valid, unexpired token; None otherwise."""
+def rsvp_read(token: str) -> RsvpLink | None:
+    """What a valid, unexpired invitation link says; None otherwise."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("p"), int):
         return None
-    return data["p"], data["a"]
+    event = data.get("e")
+    if event is not None and not isinstance(event, str):
+        return None
+    return RsvpLink(participant_id=data["p"], action=data["a"], event=event)
 
 
 FEEDBACK_SALT = "mentorcircle.groupsessions.feedback"

@@ -22,4 +22,5 @@ urlpatterns = [
     path("calls/<str:token>/ended/", views.call_ended, name="call_ended"),
     path("calls/<str:token>/analytics/", views.call_analytics, name="call_analytics"),
     path("sessions/suggest/", views.member_suggest, name="member_suggest"),
+    path("programs/<slug:slug>/leave/", views.program_leave, name="program_leave"),
 ]

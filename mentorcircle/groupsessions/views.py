@@ -17,13 +17,14 @@ from mentorcircle.core.http import AuthedRequest
 from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.pagination import paginate
-from mentorcircle.groupsessions import selectors, services, video
+from mentorcircle.groupsessions import rules, selectors, services, video
 from mentorcircle.groupsessions.forms import CancelForm, FeedbackForm, InviteForm, ResourcesForm, SessionForm
 from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, SessionState
 from mentorcircle.groupsessions.tokens import feedback_read, rsvp_read
 from mentorcircle.notifications import ics
 from mentorcircle.notifications.selectors import unread_notices
 from mentorcircle.programs.models import Membership, Program
+from mentorcircle.programs.selectors import membership_get
 from mentorcircle.programs.views import manager_view
 
 
@@ -33,7 +34,7 @@ def _tab(request: AuthedRequest) -> str:
 
 def _creatable_programs(user: User) -> list[Program]:
     memberships = Membership.objects.filter(user=user).select_related("program").order_by("program__name")
-    return [m.program for m in memberships if services.can_create_sessions(membership=m)]
+    return [m.program for m in memberships if rules.can_create_sessions(membership=m)]
 
 
 @login_required
@@ -147,7 +148,7 @@ def session_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     session, membership = selectors.session_get_visible(user=request.user, pk=pk)
     state: SessionState = session.state  # type: ignore[attr-defined]
     me = selectors.participant_for(session=session, user=request.user)
-    can_manage = services.can_manage_session(session=session, user=request.user, membership=membership)
+    can_manage = rules.can_manage_session(session=session, user=request.user, membership=membership)
     people = selectors.session_people(session=session)
     seated = people[Participant.Status.HOST] + people[Participant.Status.REGISTERED]
     summary = selectors.feedback_summary(session=session) if can_manage and state.phase.is_over else None
@@ -244,7 +245,7 @@ def session_leave(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _managed(request: AuthedRequest, pk: int) -> tuple[GroupSession, Membership]:
     session, membership = selectors.session_get_visible(user=request.user, pk=pk)
-    if not services.can_manage_session(session=session, user=request.user, membership=membership):
+    if not rules.can_manage_session(session=session, user=request.user, membership=membership):
         raise Http404("No such session.")
     return session, membership
 
@@ -305,7 +306,7 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
         if is_id(program_id)
         else None
     )
-    if membership is None or not services.can_invite(membership=membership):
+    if membership is None or not rules.can_invite(membership=membership):
         raise Http404("No such program.")
     people = selectors.member_suggestions(
         program=membership.program, query=request.GET.get("q", "")[:100], exclude=request.user
@@ -353,34 +354,66 @@ def session_invite(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     """Answer an invitation from the email's link, signed in or not. GET shows the question;
-    POST answers it (so mail scanners that open links change nothing)."""
-    found = rsvp_read(token)
-    participant = (
-        Participant.objects.select_related("session__host", "session__program", "user")
-        .filter(pk=found[0])
-        .first()
-        if found
-        else None
-    )
-    if participant is None or found is None:
+    POST answers it (so mail scanners that open links change nothing). A link acts once, on the
+    state it was sent for; after that, or once the session is cancelled or over, it shows how
+    things stand now."""
+    link = rsvp_read(token)
+    participant = _rsvp_participant(link.participant_id) if link else None
+    if link is None or participant is None:
         return render(request, "groupsessions/rsvp_invalid.html", status=404)
-    action = found[1]
-    session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
-    done = None
+    now = timezone.now()
+    answered = None
     if request.method == "POST":
         try:
-            if action == "accept":
-                participant = services.participant_join(session=session, user=participant.user)
-            else:
-                participant = services.participant_decline(session=session, user=participant.user)
-            done = participant.status
+            answered = services.invitation_answer(
+                participant_id=participant.pk, action=link.action, event=link.event, now=now
+            )
         except services.SessionError as error:
             messages.error(request, error.message)
-        session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
+        participant = _rsvp_participant(participant.pk) or participant
+    session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
+    participant.session = session
+    can_answer = answered is None and services.invitation_answerable(
+        participant=participant, event=link.event, now=now
+    )
     return render(
         request,
         "groupsessions/rsvp.html",
-        {"participant": participant, "session": session, "action": action, "done": done, "token": token},
+        {
+            "participant": participant,
+            "session": session,
+            "phase": session.phase(now),
+            "action": link.action,
+            "answered": answered,
+            "can_answer": can_answer,
+        },
+        # A POST that changed nothing (the link was used, or things changed since it was sent).
+        status=409 if request.method == "POST" and answered is None and not can_answer else 200,
+    )
+
+
+def _rsvp_participant(participant_id: int) -> Participant | None:
+    return Participant.objects.select_related("user").filter(pk=participant_id).first()
+
+
+@login_required
+def program_leave(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The program page's "Leave this program": GET asks to confirm, POST leaves. It lives here,
+    not in programs, because leaving also gives up places in the program's sessions."""
+    membership = membership_get(user=request.user, slug=slug)
+    program = membership.program
+    if request.method == "POST":
+        try:
+            services.member_leave_program(program=program, user=request.user)
+        except services.SessionError as error:
+            messages.error(request, error.message)
+            return redirect(program)
+        messages.success(request, f"You left {program.name}.")
+        return redirect("home")
+    return render(
+        request,
+        "programs/leave.html",
+        {"program": program, "current_program": program, "nav_section": "program"},
     )
 
 
@@ -411,6 +444,9 @@ def join_call(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     phase = session.phase(now)
     error = None
+    if request.user.is_authenticated and request.user.pk != participant.user_id:
+        # A forwarded link: whoever is signed in here is not the person it was made for.
+        return render(request, "groupsessions/join_not_yours.html", {"session": session}, status=403)
     if participant.has_seat and phase.call_open:
         try:
             address = services.participant_enter_call(participant=participant, now=now)

@@ -1,11 +1,16 @@
 """Every email MentorCircle sends is one named function here.
 
 Each renders its text and HTML from templates under templates/emails/, in the reader's time
-zone. Session emails go through `send_once`, which records a Delivery under a unique key in the
-same transaction as the send, so a retried or duplicated task never mails anyone twice.
+zone. Each is sent once: `_send_recorded` (`send_once` for session emails) records a Delivery
+under a unique key in the same transaction as the send, so a retried or duplicated task never
+mails anyone twice. An email that cannot be sent is recorded as a FailedDelivery with the reason
+(see `failures_collected`).
 """
 
 import zoneinfo
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +19,7 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +30,7 @@ from mentorcircle.groupsessions.models import Feedback, GroupSession, Participan
 from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.groupsessions.tokens import feedback_token, rsvp_token
 from mentorcircle.notifications import ics
-from mentorcircle.notifications.models import Delivery, preferences_for
+from mentorcircle.notifications.models import Delivery, FailedDelivery, preferences_for
 from mentorcircle.programs.models import Membership
 
 
@@ -56,12 +62,10 @@ def send(name: str, to: str, context: dict[str, Any]) -> None:
     message.send()
 
 
-def send_member_invitation(*, membership_id: int, invited_by_name: str) -> None:
-    """Tell a person they were added to a program; new people get a link to set a password."""
-    membership = Membership.objects.select_related("user", "program").filter(pk=membership_id).first()
-    if membership is None:
-        return
-    user = membership.user
+def member_invitation(membership: Membership, *, invited_by_name: str) -> bool:
+    """Tell a person they were added to a program, and how to leave it; people new to the
+    platform get a link to choose a password. Once per membership."""
+    user, program = membership.user, membership.program
     if user.has_usable_password():
         action_url = absolute_url(reverse("account_login"))
         needs_setup = False
@@ -73,18 +77,98 @@ def send_member_invitation(*, membership_id: int, invited_by_name: str) -> None:
         )
         action_url = absolute_url(path)
         needs_setup = True
-    send(
-        "member_invitation",
-        user.email,
-        {
-            "user": user,
-            "program": membership.program,
-            "role": membership.get_role_display(),
-            "invited_by_name": invited_by_name,
-            "action_url": action_url,
-            "needs_setup": needs_setup,
-        },
+    context = {
+        "user": user,
+        "program": program,
+        "role": membership.get_role_display(),
+        "invited_by_name": invited_by_name,
+        "action_url": action_url,
+        "needs_setup": needs_setup,
+        "program_url": absolute_url(program.get_absolute_url()),
+    }
+    return _send_recorded(
+        key=f"member-invitation:{membership.pk}",
+        user=user,
+        kind="member-invitation",
+        deliver=lambda: send("member_invitation", user.email, context),
     )
+
+
+# ---- Sending once, and recording what could not be sent ----------------------------------------
+
+
+class EmailsNotSent(Exception):
+    """Raised at the end of a task when some of its emails could not be sent (each recorded as a
+    FailedDelivery), so that the task fails and is retried after doing the rest of its work."""
+
+
+_failed: ContextVar[list[str] | None] = ContextVar("mentorcircle_failed_emails", default=None)
+
+
+@contextmanager
+def failures_collected() -> Iterator[None]:
+    """Within the block, an email that cannot be sent is recorded and the block goes on (to the
+    next person, to scheduling reminders); at its end, EmailsNotSent names what failed."""
+    failed: list[str] = []
+    token = _failed.set(failed)
+    try:
+        yield
+    finally:
+        _failed.reset(token)
+    if failed:
+        shown = "; ".join(failed[:10]) + (f"; and {len(failed) - 10} more" if len(failed) > 10 else "")
+        raise EmailsNotSent(f"{len(failed)} email{'s' if len(failed) != 1 else ''} not sent: {shown}")
+
+
+def _send_recorded(
+    *, key: str, user: User, kind: str, deliver: Callable[[], None], session: GroupSession | None = None
+) -> bool:
+    """Send (`deliver`) unless a Delivery with this key exists. Returns whether it was sent now.
+
+    The Delivery is written in the same transaction as the send, so it exists only for an email
+    that went out. A send that raises is recorded as a FailedDelivery; inside
+    `failures_collected` the caller goes on, elsewhere the error propagates.
+    """
+    key = key[:200]
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(key=key, user=user, kind=kind, session=session)
+            deliver()
+    except IntegrityError:
+        return False
+    except Exception as error:  # the mail server is down or refused it, a bad header...
+        reason = _record_failure(key=key, user=user, kind=kind, session=session, error=error)
+        failed = _failed.get()
+        if failed is None:
+            raise
+        failed.append(f"{key}: {reason}")
+        return False
+    FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=timezone.now())
+    return True
+
+
+def _record_failure(
+    *, key: str, user: User, kind: str, session: GroupSession | None, error: Exception
+) -> str:
+    reason = one_line(f"{type(error).__name__}: {error}")[:2000]
+    now = timezone.now()
+    again = {"error": reason, "attempts": F("attempts") + 1, "last_failed_at": now}
+    if FailedDelivery.objects.filter(key=key).update(**again):
+        return reason
+    try:
+        with transaction.atomic():
+            FailedDelivery.objects.create(
+                key=key,
+                user=user,
+                kind=kind,
+                session=session,
+                error=reason,
+                first_failed_at=now,
+                last_failed_at=now,
+            )
+    except IntegrityError:  # another worker recorded the same email at the same moment
+        FailedDelivery.objects.filter(key=key).update(**again)
+    return reason
 
 
 # ---- Session emails ---------------------------------------------------------------------------
@@ -103,14 +187,15 @@ class SessionEmail:
 
 
 def send_once(*, key: str, user: User, session: GroupSession, email: SessionEmail) -> bool:
-    """Send unless a Delivery with this key exists. Returns whether it was sent now."""
-    try:
-        with transaction.atomic():
-            Delivery.objects.create(key=key[:200], user=user, kind=email.kind, session=session)
-            _deliver(user=user, session=session, email=email)
-    except IntegrityError:
-        return False
-    return True
+    """Send a session email unless a Delivery with this key exists (see _send_recorded).
+    Returns whether it was sent now."""
+    return _send_recorded(
+        key=key,
+        user=user,
+        kind=email.kind,
+        session=session,
+        deliver=lambda: _deliver(user=user, session=session, email=email),
+    )
 
 
 def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
@@ -147,6 +232,8 @@ def _join_action(participant: Participant) -> tuple[str, str]:
 
 def _call_paragraph(participant: Participant, user: User) -> str:
     session = participant.session
+    if session.phase(timezone.now()).call_open:
+        return f"The call is open now. Your personal link: {join_url(participant)} (keep it to yourself)."
     with timezone.override(_zone(user)):
         opens = format_when(session.join_opens_at)
     return f"Your personal link to the call opens on {opens}: {join_url(participant)} (keep it to yourself)."
@@ -256,15 +343,17 @@ def host_declined(participant: Participant, *, event: str) -> bool:
     return send_once(key=f"host-declined:{participant.pk}:{event}", user=host, session=session, email=email)
 
 
+def _rsvp_url(participant: Participant, action: str) -> str:
+    """An answer link for the row as it is now: once the row changes, the link only shows how
+    things stand."""
+    token = rsvp_token(participant_id=participant.pk, event=participant.event, action=action)
+    return absolute_url(reverse("groupsessions:rsvp", args=[token]))
+
+
 def invitation(participant: Participant) -> bool:
     session, user = participant.session, participant.user
     inviter = participant.invited_by.display_name if participant.invited_by else session.host.display_name
-    accept = absolute_url(
-        reverse("groupsessions:rsvp", args=[rsvp_token(participant_id=participant.pk, action="accept")])
-    )
-    decline = absolute_url(
-        reverse("groupsessions:rsvp", args=[rsvp_token(participant_id=participant.pk, action="decline")])
-    )
+    accept, decline = _rsvp_url(participant, "accept"), _rsvp_url(participant, "decline")
     email = SessionEmail(
         kind="invitation",
         subject=f"{inviter} invited you: {session.title}",
@@ -371,7 +460,8 @@ def feedback_request(participant: Participant) -> bool:
         heading=f"How was “{session.title}”?",
         paragraphs=[
             "Thanks for coming. Pick a rating (1 = poor, 5 = excellent), then confirm it on the next "
-            "page, where you can add a comment. The host sees ratings and comments without names.",
+            "page, where you can add a comment. The host sees ratings and comments without names; "
+            "the program's managers see names.",
         ],
         ratings=[(str(rating), f"{page}?rating={rating}") for rating in Feedback.RATINGS],
     )

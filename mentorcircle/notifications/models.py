@@ -30,6 +30,35 @@ class Delivery(models.Model):
         return self.key
 
 
+class FailedDelivery(models.Model):
+    """An email that could not be sent, under the key of the Delivery it stands for.
+
+    Its task fails and is retried with growing pauses (see recovery.py); each failed attempt
+    updates the row; a later attempt that gets the email out sets `sent_at`. Operators see the
+    rest in the admin and with `manage.py failed_emails`.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    session = models.ForeignKey(
+        "groupsessions.GroupSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(max_length=2000)
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-last_failed_at", "-id")
+        verbose_name = "failed email"
+        indexes = [models.Index(fields=["sent_at", "last_failed_at"], name="failed_delivery_unsent")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class Notice(models.Model):
     """An in-app notice on the person's Personal dashboard."""
 

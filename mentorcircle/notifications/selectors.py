@@ -1,12 +1,12 @@
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
-from mentorcircle.groupsessions.models import GroupSession, Participant
-from mentorcircle.notifications.models import Notice, Preferences
+from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant
+from mentorcircle.notifications.models import FailedDelivery, Notice, Preferences
 
 FEED_HISTORY = timedelta(days=60)
 
@@ -32,7 +32,15 @@ def feed_sessions(*, user: User, now: datetime | None = None) -> QuerySet[GroupS
 
 
 def unread_notices(*, user: User, limit: int = 10) -> list[Notice]:
-    notices = Notice.objects.filter(user=user, read_at__isnull=True).exclude(
-        session__status=GroupSession.Status.CANCELLED
+    rated = Feedback.objects.filter(participant__session=OuterRef("session_id"), participant__user=user)
+    notices = (
+        Notice.objects.filter(user=user, read_at__isnull=True)
+        .exclude(session__status=GroupSession.Status.CANCELLED)
+        .exclude(Q(kind="feedback") & Q(Exists(rated)))  # answered already
     )
     return list(notices.select_related("session")[:limit])
+
+
+def failed_emails() -> QuerySet[FailedDelivery]:
+    """Emails that could not be sent, not even on a later attempt; the latest failure first."""
+    return FailedDelivery.objects.filter(sent_at__isnull=True).select_related("user", "session")

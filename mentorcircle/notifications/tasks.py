@@ -2,24 +2,43 @@
 
 Tasks receive IDs, reload what they need, return quietly when it is gone, and send through
 `emails.send_once`, so running any task twice (a retry, a duplicate, a worker that died halfway
-through a fan-out) sends each person each email exactly once.
+through a fan-out) sends each person each email exactly once. Tasks that send email are
+`email_task`s: an email that cannot be sent is recorded and the task does the rest of its work,
+then fails, so that the worker retries it later (see recovery.py).
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_tasks import task
+from django_tasks.base import Task
 
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.notifications import emails
 from mentorcircle.notifications.models import Notice
+from mentorcircle.programs.models import Membership
 
 Status = Participant.Status
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 # How long after the end attendees are asked how it went.
 FOLLOW_UP_DELAY = timedelta(minutes=10)
+
+
+def email_task(function: Callable[..., None]) -> Task[..., None]:
+    """A task that sends email: an email that cannot be sent does not stop the rest of the work
+    (the next person, the reminders); the task fails at the end, naming what was not sent."""
+
+    @wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with emails.failures_collected():
+            function(*args, **kwargs)
+
+    return task()(run)
 
 
 def _participant(participant_id: int) -> Participant | None:
@@ -59,18 +78,18 @@ def schedule_reminders(participant: Participant, *, now: datetime | None = None)
             )
 
 
-@task()
+@email_task
 def participant_registered(*, participant_id: int, event: str) -> None:
     """A seat was taken: confirmation with the calendar invite, a note to the host, reminders."""
     participant = _current(participant_id, event=event, status=Status.REGISTERED)
     if participant is None:
         return
+    schedule_reminders(participant)  # first: a failing email must not cost the seat its reminders
     emails.registration_confirmed(participant, event=event)
     emails.host_new_registration(participant, event=event)
-    schedule_reminders(participant)
 
 
-@task()
+@email_task
 def participant_waitlisted(*, participant_id: int, event: str) -> None:
     participant = _current(participant_id, event=event, status=Status.WAITLISTED)
     if participant is None:
@@ -78,16 +97,16 @@ def participant_waitlisted(*, participant_id: int, event: str) -> None:
     emails.waitlisted(participant, event=event)
 
 
-@task()
+@email_task
 def participant_promoted(*, participant_id: int, event: str) -> None:
     participant = _current(participant_id, event=event, status=Status.REGISTERED)
     if participant is None:
         return
-    emails.promoted(participant, event=event)
     schedule_reminders(participant)
+    emails.promoted(participant, event=event)
 
 
-@task()
+@email_task
 def participant_left(*, participant_id: int, event: str) -> None:
     participant = _current(participant_id, event=event, status=Status.LEFT)
     if participant is None:
@@ -95,7 +114,7 @@ def participant_left(*, participant_id: int, event: str) -> None:
     emails.left(participant, event=event)
 
 
-@task()
+@email_task
 def participant_invited(*, participant_id: int) -> None:
     participant = _participant(participant_id)
     if participant is None or participant.status != Status.INVITED or participant.session.is_cancelled:
@@ -119,7 +138,7 @@ def participant_invited(*, participant_id: int) -> None:
     emails.invitation(participant)
 
 
-@task()
+@email_task
 def invitation_declined(*, participant_id: int, event: str, had_seat: bool = False) -> None:
     participant = _current(participant_id, event=event, status=Status.DECLINED)
     if participant is None or participant.session.is_cancelled:
@@ -129,7 +148,7 @@ def invitation_declined(*, participant_id: int, event: str, had_seat: bool = Fal
     emails.host_declined(participant, event=event)
 
 
-@task()
+@email_task
 def session_updated(*, session_id: int, version: int, actor_id: int | None = None) -> None:
     """Tell everyone involved of a new time, duration or title: seats get the updated invite
     (same UID, higher SEQUENCE); the waitlisted and invited get the news; so does the host when
@@ -155,7 +174,7 @@ def host_reminders(*, session_id: int) -> None:
             schedule_reminders(participant)
 
 
-@task()
+@email_task
 def session_cancelled(*, session_id: int, include_host: bool = False) -> None:
     """Tell everyone affected: seated, waitlisted and invited (and the host, when the platform
     cancelled it for want of participants)."""
@@ -166,7 +185,7 @@ def session_cancelled(*, session_id: int, include_host: bool = False) -> None:
         emails.session_cancelled(participant)
 
 
-@task()
+@email_task
 def session_confirmed(*, session_id: int) -> None:
     for participant in _session_rows(session_id, (Status.HOST, Status.REGISTERED)):
         if participant.session.status != GroupSession.Status.CONFIRMED:
@@ -182,7 +201,7 @@ def decide_session(*, session_id: int) -> None:
     session_decide(session_id=session_id)
 
 
-@task()
+@email_task
 def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
     """Re-checked when it runs: nothing after leaving, after a cancel, or for an old start time."""
     participant = _participant(participant_id)
@@ -200,7 +219,7 @@ def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
     emails.reminder(participant, which=which)
 
 
-@task()
+@email_task
 def session_follow_up(*, session_id: int, ends_at: str) -> None:
     """Shortly after the end (or when the call was ended): ask those who came how it was.
     `ends_at` is the end this was scheduled for ("" when the call ended); a moved session has
@@ -213,7 +232,7 @@ def session_follow_up(*, session_id: int, ends_at: str) -> None:
     _ask_for_feedback(session_id)
 
 
-@task()
+@email_task
 def feedback_requests(*, session_id: int) -> None:
     """After a correction of the attendance: people marked present get the prompt too (a
     correction made before the follow-up is due leaves the asking to the follow-up)."""
@@ -245,7 +264,7 @@ def _ask_for_feedback(session_id: int) -> None:
         emails.feedback_request(participant)
 
 
-@task()
+@email_task
 def resources_shared(*, session_id: int) -> None:
     """The host shared the recording and notes: those who came get them; those who registered
     and did not come get one "Sorry we missed you" with them."""
@@ -254,3 +273,15 @@ def resources_shared(*, session_id: int) -> None:
             emails.resources_shared(participant)
         else:
             emails.missed_session(participant)
+
+
+# How many people one invitation task tells: a big import is spread over short tasks.
+INVITATIONS_PER_TASK = 100
+
+
+@email_task
+def member_invitations(*, membership_ids: list[int], invited_by_name: str) -> None:
+    """People added to a program (one by one or by a CSV import) are told, each once."""
+    memberships = Membership.objects.select_related("user", "program").filter(pk__in=membership_ids)
+    for membership in memberships.order_by("pk"):
+        emails.member_invitation(membership, invited_by_name=invited_by_name)

@@ -72,16 +72,16 @@ class ProgramSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["jitsi_url"].help_text = f"Leave blank for {settings.JITSI_URL}."
+        self.fields["jitsi_app_secret"].help_text = "The secret your Jitsi server signs tokens with."
         # Secrets are never sent back to the browser: say that one is saved, and how it ends.
         for name in ("jitsi_app_secret", "bbb_secret"):
             saved = getattr(self.instance, name, "")
-            self.fields[name].help_text = (
-                f"A secret is saved (ending in …{saved[-4:]}). Leave blank to keep it."
-                if len(saved) >= 8
-                else "A secret is saved. Leave blank to keep it."
-                if saved
-                else ""
-            )
+            if saved:
+                self.fields[name].help_text = (
+                    f"A secret is saved (ending in …{saved[-4:]}). Leave blank to keep it."
+                    if len(saved) >= 8
+                    else "A secret is saved. Leave blank to keep it."
+                )
 
     def clean_jitsi_url(self) -> str:
         return _server_address(

@@ -12,12 +12,16 @@ from django.db import transaction
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.validators import as_single_line
-from mentorcircle.notifications import emails
+from mentorcircle.notifications import tasks
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
 
 class AlreadyMemberError(Exception):
     pass
+
+
+class MembershipError(Exception):
+    """A membership rule was broken; the message says which, for the person."""
 
 
 VIDEO_FIELDS = ("video_service", "jitsi_url", "jitsi_app_id", "jitsi_app_secret", "bbb_url", "bbb_secret")
@@ -54,11 +58,22 @@ def program_update_settings(
     return program
 
 
-def _invite_on_commit(membership: Membership, invited_by: User) -> None:
-    membership_id, name = membership.pk, invited_by.display_name
-    transaction.on_commit(
-        lambda: emails.send_member_invitation(membership_id=membership_id, invited_by_name=name)
-    )
+def _invite_on_commit(membership_ids: list[int], invited_by: User) -> None:
+    """Once committed, queue the emails telling people they were added (in tasks of a hundred
+    people each): the request sends none itself, however many it added.
+
+    The one place programs' services reach up the chain (accounts <- programs <- groupsessions
+    <- notifications): this email, like every email, is sent by a notifications task. Only IDs
+    and the inviter's name cross, after the commit."""
+    name, size = invited_by.display_name, tasks.INVITATIONS_PER_TASK
+    chunks = [membership_ids[start : start + size] for start in range(0, len(membership_ids), size)]
+
+    def enqueue() -> None:
+        for chunk in chunks:
+            tasks.member_invitations.enqueue(membership_ids=chunk, invited_by_name=name)
+
+    if chunks:
+        transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -82,8 +97,26 @@ def member_add(
     membership = Membership.objects.create(program=program, user=user, role=role)
     membership.cohorts.set(cohorts)
     membership.tags.set(tags)
-    _invite_on_commit(membership, invited_by)
+    _invite_on_commit([membership.pk], invited_by)
     return membership
+
+
+def membership_leave(*, program: Program, user: User) -> None:
+    """Take the person out of the program. The last program manager stays: someone has to run it.
+    (groupsessions.services.member_leave_program also gives up their places in its sessions.)"""
+    with transaction.atomic():
+        # One leaver at a time per program, so two managers leaving at once cannot both go.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        membership = Membership.objects.filter(program=program, user=user).first()
+        if membership is None:
+            return
+        managers = Membership.objects.filter(program=program, role=Membership.Role.MANAGER)
+        if membership.is_manager and not managers.exclude(pk=membership.pk).exists():
+            raise MembershipError(
+                f"You are the only program manager of {program.name}, so you cannot leave it: "
+                "make another member a program manager first."
+            )
+        membership.delete()
 
 
 # ---- CSV import -------------------------------------------------------------------------------
@@ -203,6 +236,7 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
     seen: dict[str, int] = {}
     cohorts = {c.name.lower(): c for c in program.cohorts.all()}
     tags = {t.name.lower(): t for t in program.tags.all()}
+    added: list[int] = []
 
     for line, row in rows:
         email = row["email"].lower()
@@ -249,7 +283,7 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             membership = Membership.objects.create(program=program, user=user, role=role)
             membership.cohorts.set(row_cohorts)
             membership.tags.set(row_tags)
-            _invite_on_commit(membership, invited_by)
+            added.append(membership.pk)
             report.rows.append(ImportRow(line, email, "created", membership.get_role_display()))
             continue
 
@@ -275,4 +309,5 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             report.rows.append(ImportRow(line, email, "updated", "; ".join(changes)))
         else:
             report.rows.append(ImportRow(line, email, "unchanged", "Already a member."))
+    _invite_on_commit(added, invited_by)
     return report

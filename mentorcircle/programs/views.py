@@ -91,11 +91,14 @@ def member_add(request: AuthedRequest, program: Program) -> HttpResponse:
     form = MemberAddForm(request.POST or None, program=program)
     if request.method == "POST" and form.is_valid():
         try:
-            membership = services.member_add(program=program, invited_by=request.user, **form.cleaned_data)
+            services.member_add(program=program, invited_by=request.user, **form.cleaned_data)
         except services.AlreadyMemberError as error:
             form.add_error("email", str(error))
         else:
-            messages.success(request, f"Added {membership.user.display_name}; an invitation is on its way.")
+            # Only what the manager typed: the name of an existing account is not theirs to learn
+            # here, and the message reads the same whether the address had an account or not.
+            typed = form.cleaned_data["full_name"]
+            messages.success(request, f"Added {typed}; an invitation is on its way.")
             return redirect("manage:members", program.slug)
     return render(
         request,

@@ -20,6 +20,11 @@ OUR_VARIABLES = (
     "DATABASE_URL",
     "SITE_URL",
     "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_HOST",
+    "CACHE_BACKEND",
+    "CACHE_URL",
+    "REDIS_URL",
+    "TRUSTED_PROXY_COUNT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
@@ -56,6 +61,67 @@ def test_production_refuses_a_short_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_production_refuses_to_start_without_an_smtp_server(tmp_path):
+    """Without one, sign-in codes and invitations would be printed to the server's console."""
+    result = run(
+        ["-c", "import mentorcircle.settings"],
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64)[:50],
+    )
+
+    assert result.returncode != 0
+    assert "EMAIL_HOST must be set" in result.stderr
+
+
+def test_production_sends_email_through_the_smtp_server(tmp_path):
+    result = run(
+        ["-c", "from mentorcircle import settings; print(settings.EMAIL_BACKEND)"],
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64)[:50],
+        EMAIL_HOST="smtp.example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_the_cache_is_the_database_unless_redis_is_chosen(tmp_path):
+    show = [
+        "-c",
+        "from mentorcircle.settings import CACHES; c = CACHES['default']; print(c['BACKEND'], c['LOCATION'])",
+    ]
+
+    default = run(show, tmp_path)
+    redis = run(
+        show, tmp_path, CACHE_BACKEND="redis", CACHE_URL="redis://cache-a:6379/1, redis://cache-b:6379/1"
+    )
+    redis_default = run(show, tmp_path, CACHE_BACKEND="redis", REDIS_URL="redis://queue:6379/0")
+
+    assert default.stdout.strip() == "django.core.cache.backends.db.DatabaseCache mentorcircle_cache"
+    assert redis.stdout.strip() == (
+        "django.core.cache.backends.redis.RedisCache ['redis://cache-a:6379/1', 'redis://cache-b:6379/1']"
+    )
+    assert (
+        redis_default.stdout.strip() == "django.core.cache.backends.redis.RedisCache ['redis://queue:6379/0']"
+    )
+
+
+def test_an_unknown_cache_backend_stops_the_start(tmp_path):
+    result = run(["-c", "import mentorcircle.settings"], tmp_path, CACHE_BACKEND="memcached")
+
+    assert result.returncode != 0
+    assert "CACHE_BACKEND must be database or redis, not 'memcached'" in result.stderr
+
+
+def test_a_negative_proxy_count_stops_the_start(tmp_path):
+    result = run(["-c", "import mentorcircle.settings"], tmp_path, TRUSTED_PROXY_COUNT="-1")
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be 0 or more" in result.stderr
+
+
 def test_a_garbled_debug_value_stops_the_start_with_its_name(tmp_path):
     result = run(["-c", "import mentorcircle.settings"], tmp_path, DEBUG="ture")
 
@@ -71,6 +137,7 @@ def test_production_settings_pass_the_deployment_checklist(tmp_path):
         SECRET_KEY=secrets.token_urlsafe(64)[:50],
         ALLOWED_HOSTS="example.com",
         SITE_URL="https://example.com",
+        EMAIL_HOST="smtp.example.com",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

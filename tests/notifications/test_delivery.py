@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from mentorcircle.notifications import emails, tasks
 from mentorcircle.notifications.models import Delivery, Notice
+from mentorcircle.programs.services import members_import_csv
 from tests.helpers import run_tasks
 from tests.notifications.conftest import cancel, committed, create, crowd, invite, join, leave, subjects
 
@@ -171,3 +172,39 @@ def test_join_then_leave_before_the_worker_runs_sends_only_the_leaving_email(per
 
     assert subjects(personas.mentee) == [f"You left: {TITLE}"]
     assert subjects(personas.mentor) == []
+
+
+# ---- Telling people they were added to a program ------------------------------------------------
+
+
+def import_members(personas, count: int):
+    rows = "".join(f"new{i}@example.org,New Person {i},mentee\n" for i in range(count))
+    with committed():
+        return members_import_csv(
+            program=personas.program, data=f"email,name,role\n{rows}".encode(), invited_by=personas.manager
+        )
+
+
+def test_a_big_csv_import_mails_nobody_from_the_request_and_the_worker_tells_each_once(personas):
+    report = import_members(personas, 250)
+
+    assert report.count("created") == 250
+    assert mail.outbox == []  # the request itself sent nothing
+    assert len(stored(tasks.member_invitations)) == 3  # short tasks of a hundred people at most
+
+    run_tasks()
+
+    assert Counter(m.to[0] for m in mail.outbox) == Counter({f"new{i}@example.org": 1 for i in range(250)})
+    assert {m.subject for m in mail.outbox} == {"You've been added to Alpha Mentoring on MentorCircle"}
+
+
+def test_an_invitation_task_run_again_after_an_import_sends_nobody_a_second_email(personas):
+    import_members(personas, 3)
+    run_tasks()
+    (first_run,) = stored(tasks.member_invitations)
+
+    enqueue_again(first_run)
+    run_tasks()
+
+    assert sorted(m.to[0] for m in mail.outbox) == [f"new{i}@example.org" for i in range(3)]
+    assert Delivery.objects.filter(kind="member-invitation").count() == 3

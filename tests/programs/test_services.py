@@ -12,6 +12,7 @@ from mentorcircle.programs.services import (
     program_update_settings,
 )
 from tests.factories import CohortFactory, TagFactory
+from tests.helpers import run_tasks
 
 
 def db_counts() -> dict[str, int]:
@@ -64,6 +65,7 @@ def test_member_add_creates_the_person_without_a_usable_password_and_invites_the
             role=Membership.Role.MENTEE,
             invited_by=personas.manager,
         )
+    run_tasks()
 
     assert membership.user.email == "grace@example.com"
     assert membership.user.full_name == "Grace Hopper"
@@ -100,6 +102,7 @@ def test_invitation_link_lets_a_new_person_choose_a_password_and_sign_in(
             role=Membership.Role.MENTEE,
             invited_by=personas.manager,
         )
+    run_tasks()
     link = next(line for line in mail.outbox[0].body.splitlines() if "/password/reset/key/" in line)
 
     form_page = client.get(link.removeprefix("http://testserver"), follow=True)
@@ -143,6 +146,7 @@ def test_member_add_reuses_the_account_of_someone_from_another_program(
             role=Membership.Role.MENTOR,
             invited_by=personas.manager,
         )
+    run_tasks()
 
     assert membership.user == personas.other_manager
     assert personas.other_manager.memberships.count() == 2
@@ -167,6 +171,7 @@ def test_import_creates_updates_and_leaves_unchanged_and_reports_each_row(
 
     with django_capture_on_commit_callbacks(execute=True):
         report = import_csv(personas, text)
+    run_tasks()
 
     assert outcomes(report) == [
         (2, "ada@example.com", "created"),
@@ -224,6 +229,7 @@ def test_import_run_twice_changes_nothing_the_second_time(personas, django_captu
 
     with django_capture_on_commit_callbacks(execute=True):
         report = import_csv(personas, text)
+    run_tasks()
 
     assert outcomes(report) == [(2, "ada@example.com", "unchanged")]
     assert db_counts() == counts
@@ -268,6 +274,7 @@ def test_import_rejects_bad_rows_with_reasons_and_imports_the_good_ones(
 
     with django_capture_on_commit_callbacks(execute=True):
         report = import_csv(personas, text)
+    run_tasks()
 
     assert outcomes(report) == [
         (2, "not-an-email", "rejected"),

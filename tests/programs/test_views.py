@@ -8,7 +8,7 @@ from django.urls import reverse
 from mentorcircle.accounts.models import User
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 from tests.factories import CohortFactory, MembershipFactory, TagFactory
-from tests.helpers import field_errors, page_text, toasts
+from tests.helpers import field_errors, page_text, run_tasks, toasts
 
 PERSONAS = ("manager", "mentor", "mentee", "outsider", "other_manager")
 MANAGER_PAGES = {
@@ -261,6 +261,7 @@ def test_manager_adds_a_new_person_who_gets_one_invitation_to_set_up_their_accou
             },
             follow=True,
         )
+    run_tasks()
 
     assert toasts(response) == ["Added Ada Lovelace; an invitation is on its way."]
     assert "Ada Lovelace" in page_text(response)
@@ -311,6 +312,7 @@ def test_adding_a_person_from_another_program_only_adds_a_membership(
             reverse("manage:member_add", args=["alpha"]),
             {"email": personas.other_manager.email, "full_name": "A Different Name", "role": "mentor"},
         )
+    run_tasks()
 
     assert User.objects.count() == users_before
     assert Membership.objects.get(program=personas.program, user=personas.other_manager).role == "mentor"
@@ -395,6 +397,7 @@ def test_manager_imports_a_csv_file_and_sees_a_report(client, personas, django_c
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("manage:members_import", args=["alpha"]), {"file": csv_upload(data)})
+    run_tasks()
 
     assert response.status_code == 200
     text = page_text(response)

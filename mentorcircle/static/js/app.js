@@ -70,6 +70,18 @@
 
     document.querySelectorAll("[data-invite]").forEach(setUpInvite);
     document.querySelectorAll("[data-countdown]").forEach(setUpCountdown);
+
+    // Program settings: show the fields of the chosen video service only.
+    var services = document.querySelectorAll("input[name=video_service]");
+    function showService() {
+      var chosen = document.querySelector("input[name=video_service]:checked");
+      document.querySelectorAll("[data-video-section]").forEach(function (section) {
+        section.hidden = !!chosen && section.getAttribute("data-video-section") !== chosen.value &&
+          !section.querySelector(".error");
+      });
+    }
+    services.forEach(function (radio) { radio.addEventListener("change", showService); });
+    if (services.length) showService();
   });
 
   // "The call opens in 4 min 12 s", turning into the Join button when the call opens.
