@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.forms import default_token_generator
@@ -125,26 +126,46 @@ def _send_recorded(
 ) -> bool:
     """Send (`deliver`) unless a Delivery with this key exists. Returns whether it was sent now.
 
-    The Delivery is written in the same transaction as the send, so it exists only for an email
-    that went out. A send that raises is recorded as a FailedDelivery; inside
-    `failures_collected` the caller goes on, elsewhere the error propagates.
+    The Delivery is claimed in a transaction of its own, the email sent with no transaction
+    open (no database lock is held while the mail server answers), then the Delivery marked
+    sent. A send that raises gives the claim back (a retry sends it) and is recorded as a
+    FailedDelivery; inside `failures_collected` the caller goes on, elsewhere the error
+    propagates.
     """
     key = key[:200]
-    try:
-        with transaction.atomic():
-            Delivery.objects.create(key=key, user=user, kind=kind, session=session)
-            deliver()
-    except IntegrityError:
+    if not _claim(key=key, user=user, kind=kind, session=session):
         return False
+    try:
+        deliver()
     except Exception as error:  # the mail server is down or refused it, a bad header...
+        Delivery.objects.filter(key=key, sent_at__isnull=True).delete()
         reason = _record_failure(key=key, user=user, kind=kind, session=session, error=error)
         failed = _failed.get()
         if failed is None:
             raise
         failed.append(f"{key}: {reason}")
         return False
-    FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=timezone.now())
+    now = timezone.now()
+    Delivery.objects.filter(key=key).update(sent_at=now)
+    FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=now)
     return True
+
+
+# A claim not marked sent after this long belongs to a worker that died mid-send.
+CLAIM_STALE = timedelta(minutes=15)
+
+
+def _claim(*, key: str, user: User, kind: str, session: GroupSession | None) -> bool:
+    """Take the right to send this email now: False when it was sent already or another worker
+    is sending it."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(key=key, user=user, kind=kind, session=session, claimed_at=now)
+        return True
+    except IntegrityError:
+        stale = Delivery.objects.filter(key=key, sent_at__isnull=True, claimed_at__lt=now - CLAIM_STALE)
+        return bool(stale.update(claimed_at=now))
 
 
 def _record_failure(

@@ -3,16 +3,19 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from mentorcircle.accounts.models import User
 
 
 class Delivery(models.Model):
-    """One email sent to one person, under a key that makes sending it again impossible.
+    """One email to one person, under a key that makes sending it twice impossible.
 
     The key names the message (kind, participant, session version or event), so a retried or
-    duplicated task finds the row and sends nothing.
+    duplicated task finds the row and sends nothing. The row is claimed (committed) before the
+    send and marked sent after it, so no transaction is open while the mail server is talked to;
+    a claim left unsent by a worker that died is taken over after a while.
     """
 
     key = models.CharField(max_length=200, unique=True)
@@ -21,7 +24,8 @@ class Delivery(models.Model):
     session = models.ForeignKey(
         "groupsessions.GroupSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    sent_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
