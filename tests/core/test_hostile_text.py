@@ -213,3 +213,40 @@ def test_generated_paths_never_break_the_site(personas, path):
         response = client.get(prefix + quote(path, safe="/"))
         assert response.status_code in (200, 301, 302, 400, 404, 405), (prefix, path, response.status_code)
     assert Participant.objects.filter(user=personas.mentee).count() == 0
+
+
+@pytest.fixture
+def ended(personas):
+    """A session that ended an hour ago, the mentee seated and marked present."""
+    start = timezone.now() - timedelta(hours=2)
+    session = GroupSessionFactory(program=personas.program, host=personas.mentor, starts_at=start)
+    Participant.objects.create(session=session, user=personas.mentee, status="registered", attended=True)
+    return session
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize(
+    ("persona", "page", "data"),
+    [
+        ("mentor", "resources", {"recording_url": "{}", "resources_note": ""}),
+        ("mentor", "resources", {"recording_url": "", "resources_note": "{}"}),
+        ("mentee", "feedback", {"rating": "4", "comment": "{}"}),
+        ("mentor", "cancel", {"reason": "{}"}),
+    ],
+    ids=["recording link", "notes", "feedback comment", "cancel reason"],
+)
+def test_hostile_text_after_the_session_gets_a_message_or_is_stored_bounded(
+    personas, ended, value, persona, page, data
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(personas, persona))
+
+    response = client.post(
+        reverse(f"groupsessions:{page}", args=[ended.pk]),
+        {key: field.replace("{}", value) for key, field in data.items()},
+    )
+
+    assert response.status_code in (200, 302, 400), response.status_code
+    ended.refresh_from_db()
+    assert len(ended.recording_url) <= 500 and not has_control_characters(ended.recording_url)
+    assert len(ended.resources_note) <= 2000
