@@ -247,6 +247,13 @@ def join_url(participant: Participant) -> str:
     return absolute_url(participant.join_path())
 
 
+def _seat_invite(participant: Participant) -> bytes:
+    """The calendar invite of a seat, its location the person's own join link."""
+    return ics.session_invite(
+        participant.session, attendee=participant.user, now=timezone.now(), join_url=join_url(participant)
+    )
+
+
 def _join_action(participant: Participant) -> tuple[str, str]:
     return ("Join the call", join_url(participant))
 
@@ -276,9 +283,7 @@ def registration_confirmed(participant: Participant, *, event: str) -> bool:
             _call_paragraph(participant, user),
         ],
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
-        calendar=ics.session_invite(
-            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
-        ),
+        calendar=_seat_invite(participant),
     )
     return send_once(key=f"registered:{participant.pk}:{event}", user=user, session=session, email=email)
 
@@ -309,9 +314,7 @@ def promoted(participant: Participant, *, event: str) -> bool:
             _call_paragraph(participant, user),
         ],
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
-        calendar=ics.session_invite(
-            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
-        ),
+        calendar=_seat_invite(participant),
     )
     return send_once(key=f"promoted:{participant.pk}:{event}", user=user, session=session, email=email)
 
@@ -399,11 +402,7 @@ def session_updated(participant: Participant) -> bool:
         + (["Your calendar invite is updated."] if participant.has_seat else []),
         actions=[("View the session", ics.session_url(session))]
         + ([_join_action(participant)] if participant.has_seat else []),
-        calendar=ics.session_invite(
-            session, attendee=user, now=timezone.now(), join_url=join_url(participant)
-        )
-        if participant.has_seat
-        else None,
+        calendar=_seat_invite(participant) if participant.has_seat else None,
     )
     return send_once(
         key=f"updated:{participant.pk}:v{session.version}", user=user, session=session, email=email
