@@ -14,7 +14,10 @@ from tests.helpers import field_errors
 
 # Inputs that make backtracking Markdown parsers quadratic or worse, at the longest a
 # description may be.
-PATHOLOGICAL = ["[", "![[", "[a](", "[]([](", "<", "*a ", "_a*", "a\n", "> ", "**", "`", "[x]: ", "&#"]
+PATHOLOGICAL = [
+    "[", "![[", "[a](", "[]([](", "<", "*a ", "_a*", "a\n",
+    "> ", ">", "- > ", "1. > ", "**", "`", "[x]: ", "&#",
+]  # fmt: skip
 LONGEST = services.MAX_DESCRIPTION
 
 
@@ -33,6 +36,20 @@ def test_the_worst_inputs_of_the_longest_description_render_well_under_100_ms(pa
 
     # cmark renders these in about 2 ms here; the old renderer took seconds.
     assert fastest_of_three(text) < 0.1
+
+
+def test_absurdly_deep_nesting_is_shown_as_plain_text():
+    html = render_markdown(">" * 5000 + " deep")
+
+    assert "<blockquote>" not in html
+    assert "deep" in html
+
+
+def test_ordinary_nesting_keeps_its_structure():
+    html = render_markdown("> quote\n>> nested\n\n- a\n  - b")
+
+    assert html.count("<blockquote>") == 2
+    assert html.count("<ul>") == 2
 
 
 def test_scripts_raw_html_and_javascript_links_never_get_through():
