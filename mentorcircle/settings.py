@@ -189,6 +189,7 @@ AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (axes defaults to USERNAME_FIELD)
+AXES_USERNAME_CALLABLE = "mentorcircle.core.signin.admin_username"  # one count per email, any case
 AXES_HANDLER = "mentorcircle.core.signin.AdminSignInHandler"  # the database handler, admin only
 AXES_CLIENT_IP_CALLABLE = "mentorcircle.core.signin.client_ip"
 AXES_RESET_ON_SUCCESS = True

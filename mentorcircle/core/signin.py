@@ -28,6 +28,15 @@ def client_ip(request: HttpRequest) -> str | None:
     return None
 
 
+def admin_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str | None:
+    """The email an admin sign-in tried, as sign-in matches it: trimmed and in lower case, so
+    "Op@Example.com" and "op@example.com" count as one account's failures."""
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username")
+    return value.strip().lower() if isinstance(value, str) else None
+
+
 class AdminSignInThrottle(AxesStandaloneBackend):
     """django-axes' check that refuses a locked-out admin sign-in (AXES_ONLY_ADMIN_SITE). A call
     without a request (a script, the test client's login()) is no admin sign-in: it passes on."""

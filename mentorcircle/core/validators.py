@@ -8,11 +8,16 @@ from django.core.exceptions import ValidationError
 SINGLE_LINE_MESSAGE = "Use a single line, without line breaks or other control characters."
 
 
+# Line and paragraph separators, and the bidirectional overrides and isolates that can make a
+# title read differently from what it says (U+202A-202E, U+2066-2069).
+NOT_IN_ONE_LINE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def has_control_characters(value: str) -> bool:
-    """Line breaks, tabs, NUL and the other control characters (Unicode category Cc), and the
-    Unicode line and paragraph separators. Right-to-left marks and other format characters
-    are fine: names in Arabic or Hebrew need them."""
-    return any(unicodedata.category(char) == "Cc" or char in "\u2028\u2029" for char in value)
+    """Line breaks, tabs, NUL and the other control characters (Unicode category Cc), the line
+    separators and the bidirectional overrides. Right-to-left marks (U+200E, U+200F) are fine:
+    names in Arabic or Hebrew need them."""
+    return any(unicodedata.category(char) == "Cc" or char in NOT_IN_ONE_LINE for char in value)
 
 
 def single_line(value: str) -> None:

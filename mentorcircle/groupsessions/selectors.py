@@ -182,14 +182,18 @@ def session_people(*, session: GroupSession) -> dict[str, list[Participant]]:
     return groups
 
 
-def member_suggestions(*, program: Program, query: str, exclude: User, limit: int = 8) -> QuerySet[User]:
-    """Members of the program whose name or email matches, for the invite type-ahead."""
+def member_suggestions(
+    *, program: Program, query: str, exclude: User, by_email: bool = False, limit: int = 8
+) -> QuerySet[User]:
+    """Members of the program whose name (or, for `by_email`, email) matches, for the invite
+    type-ahead. Only program managers may search by email: a match would reveal an address."""
     query = query.strip()
     if len(query) < 1:
         return User.objects.none()
+    matches = Q(full_name__icontains=query) | (Q(email__icontains=query) if by_email else Q(pk__in=[]))
     return (
         User.objects.filter(memberships__program=program)
-        .filter(Q(full_name__icontains=query) | Q(email__icontains=query))
+        .filter(matches)
         .exclude(pk=exclude.pk)
         .order_by("full_name", "email")[:limit]
     )

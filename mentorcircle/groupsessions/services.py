@@ -71,6 +71,8 @@ class SessionDetails:
     def __post_init__(self) -> None:
         # A form hands over the start in the creator's zone, where `starts_at + duration` and
         # `starts_at - 24 h` are wall-clock sums: an hour off across a daylight-saving change.
+        # Browsers send line breaks as CR LF: count and keep each as one character.
+        object.__setattr__(self, "description", self.description.replace("\r\n", "\n"))
         try:
             object.__setattr__(self, "starts_at", self.starts_at.astimezone(UTC))
         except OverflowError:  # the edge of the calendar: far past any allowed start

@@ -309,7 +309,10 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
     if membership is None or not rules.can_invite(membership=membership):
         raise Http404("No such program.")
     people = selectors.member_suggestions(
-        program=membership.program, query=request.GET.get("q", "")[:100], exclude=request.user
+        program=membership.program,
+        query=request.GET.get("q", "")[:100],
+        exclude=request.user,
+        by_email=membership.is_manager,
     )
     return JsonResponse(
         {

@@ -141,6 +141,40 @@ def test_hostile_text_gets_a_message_or_is_stored_safely(personas, session, form
     assert all(len(title) <= 200 for title in GroupSession.objects.values_list("title", flat=True))
 
 
+@pytest.mark.parametrize("override", ["\u202e", "\u202d", "\u2066", "\u2069"])
+def test_a_title_that_would_read_backwards_is_refused(client, personas, override):
+    client.force_login(personas.manager)
+
+    response = client.post(
+        reverse("manage:session_create", args=["alpha"]),
+        {**session_data(personas, None), "title": f"Free {override}gnp.exe"},
+    )
+
+    assert response.status_code == 200
+    assert not GroupSession.objects.exists()
+
+
+def test_right_to_left_names_with_their_marks_are_fine(client, personas):
+    client.force_login(personas.mentee)
+
+    client.post(
+        reverse("accounts:settings"),
+        {"full_name": "\u200fمريم العربية", "headline": "", "bio": "", "time_zone": "Europe/London"},
+    )
+
+    personas.mentee.refresh_from_db()
+    assert personas.mentee.full_name == "\u200fمريم العربية"
+
+
+def test_windows_line_breaks_count_as_one_character_in_a_description(personas):
+    from tests.groupsessions.conftest import create_session
+
+    session = create_session(personas.program, personas.mentor, description="a\r\n" * 4000)
+
+    assert session.description.count("\r") == 0
+    assert len(session.description) <= 10_000
+
+
 def test_a_csv_import_stores_names_on_one_line(personas):
     from mentorcircle.programs.services import members_import_csv
 

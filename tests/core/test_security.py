@@ -242,6 +242,20 @@ def test_wrong_admin_passwords_lock_that_username_from_that_address(operators):
     assert admin_sign_in(elsewhere, operator.email, PASSWORD).url == "/admin/"
 
 
+def test_changing_the_emails_letter_case_does_not_get_round_the_lock(operators):
+    operator, _ = operators
+    client = Client()
+    variants = ["ops@example.org", "OPS@example.org", "Ops@Example.Org", " ops@EXAMPLE.org "]
+
+    statuses = [admin_sign_in(client, variants[n % 4], "wrong").status_code for n in range(12)]
+
+    assert statuses[:9] == [200] * 9
+    assert set(statuses[9:]) == {429}
+    for variant in variants:
+        assert admin_sign_in(client, variant, PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_a_spoofed_forwarded_address_changes_nothing_without_a_trusted_proxy(operators):
     operator, _ = operators
     client = Client()

@@ -219,6 +219,16 @@ def test_program_managers_also_get_the_email_addresses(client, personas):
     }
 
 
+def test_a_mentor_cannot_find_members_by_their_email_address(client, personas):
+    client.force_login(personas.mentor)
+
+    response = client.get(
+        reverse("groupsessions:member_suggest"), {"program": personas.program.pk, "q": personas.mentee.email}
+    )
+
+    assert response.json() == {"results": []}
+
+
 def test_a_mentee_cannot_harvest_the_members_addresses(client, personas):
     client.force_login(personas.mentee)
 
