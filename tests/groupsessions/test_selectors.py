@@ -221,9 +221,13 @@ def test_suggestions_match_members_by_name_or_email_without_the_asker(personas):
     MembershipFactory(program=personas.other_program, user=UserFactory(full_name="Mina Elsewhere"))
 
     by_name = selectors.member_suggestions(program=personas.program, query="MIN", exclude=personas.mentor)
+    for_manager = selectors.member_suggestions(
+        program=personas.program, query="MIN", exclude=personas.mentor, by_email=True
+    )
     by_self = selectors.member_suggestions(program=personas.program, query="Theo", exclude=personas.mentor)
 
-    assert [u.full_name for u in by_name] == ["Mina Mentee", "Minnie Driver", "Zed"]
+    assert [u.full_name for u in by_name] == ["Mina Mentee", "Minnie Driver"]  # not Zed by his email
+    assert [u.full_name for u in for_manager] == ["Mina Mentee", "Minnie Driver", "Zed"]
     assert list(by_self) == []
 
 
