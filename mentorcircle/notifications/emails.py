@@ -27,12 +27,12 @@ from django.utils import timezone
 
 from mentorcircle.accounts.models import User
 from mentorcircle.core.templatetags.when import format_when
-from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant
+from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, Phase
 from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.groupsessions.tokens import feedback_token, rsvp_token
 from mentorcircle.notifications import ics
 from mentorcircle.notifications.models import Delivery, FailedDelivery, preferences_for
-from mentorcircle.programs.models import Membership
+from mentorcircle.programs.models import Membership, ProgramInvitation
 
 
 def absolute_url(path: str) -> str:
@@ -92,6 +92,28 @@ def member_invitation(membership: Membership, *, invited_by_name: str) -> bool:
         user=user,
         kind="member-invitation",
         deliver=lambda: send("member_invitation", user.email, context),
+    )
+
+
+def program_invitation(invitation: ProgramInvitation, *, invited_by_name: str) -> bool:
+    """Ask a person who already has an account to join a program (they are not a member until
+    they accept). Once per invitation."""
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        return False
+    program = invitation.program
+    context = {
+        "user": user,
+        "program": program,
+        "role": invitation.get_role_display(),
+        "invited_by_name": invited_by_name,
+        "join_url": absolute_url(reverse("programs:join", args=[program.slug])),
+    }
+    return _send_recorded(
+        key=f"program-invitation:{invitation.pk}",
+        user=user,
+        kind="program-invitation",
+        deliver=lambda: send("program_invitation", user.email, context),
     )
 
 
@@ -279,7 +301,9 @@ def registration_confirmed(participant: Participant, *, event: str) -> bool:
         subject=f"You're registered: {session.title}",
         heading="You're registered",
         paragraphs=[
-            f"See you at “{session.title}” on {_when(session, user)}.",
+            f"“{session.title}” has started: join the call now."
+            if session.phase(timezone.now()) == Phase.LIVE
+            else f"See you at “{session.title}” on {_when(session, user)}.",
             _call_paragraph(participant, user),
         ],
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
@@ -325,7 +349,10 @@ def left(participant: Participant, *, event: str) -> bool:
         kind="left",
         subject=f"You left: {session.title}",
         heading="You're no longer registered",
-        paragraphs=[f"You left “{session.title}” on {_when(session, user)}. You can join again any time."],
+        paragraphs=[
+            f"You left “{session.title}” on {_when(session, user)}. "
+            "You can join again from the session page while it has seats."
+        ],
         actions=[("View the session", ics.session_url(session))],
         calendar=ics.session_cancel(session, attendee=user, now=timezone.now()),
         calendar_method="CANCEL",

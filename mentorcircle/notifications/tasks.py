@@ -21,7 +21,7 @@ from django_tasks.base import Task
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.notifications import emails
 from mentorcircle.notifications.models import Notice
-from mentorcircle.programs.models import Membership
+from mentorcircle.programs.models import Membership, ProgramInvitation
 
 Status = Participant.Status
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
@@ -285,3 +285,12 @@ def member_invitations(*, membership_ids: list[int], invited_by_name: str) -> No
     memberships = Membership.objects.select_related("user", "program").filter(pk__in=membership_ids)
     for membership in memberships.order_by("pk"):
         emails.member_invitation(membership, invited_by_name=invited_by_name)
+
+
+@email_task
+def program_invitations(*, invitation_ids: list[int], invited_by_name: str) -> None:
+    """People with an account invited to a program are asked to join, each once per invitation
+    (one answered or withdrawn meanwhile is gone and gets nothing)."""
+    invitations = ProgramInvitation.objects.select_related("program").filter(pk__in=invitation_ids)
+    for invitation in invitations.order_by("pk"):
+        emails.program_invitation(invitation, invited_by_name=invited_by_name)

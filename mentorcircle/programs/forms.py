@@ -73,6 +73,7 @@ class ProgramSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["jitsi_url"].help_text = f"Leave blank for {settings.JITSI_URL}."
         self.fields["jitsi_app_secret"].help_text = "The secret your Jitsi server signs tokens with."
+        self.fields["bbb_secret"].help_text = "Your BigBlueButton server's shared secret (bbb-conf --secret)."
         # Secrets are never sent back to the browser: say that one is saved, and how it ends.
         for name in ("jitsi_app_secret", "bbb_secret"):
             saved = getattr(self.instance, name, "")

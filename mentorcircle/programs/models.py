@@ -137,3 +137,28 @@ class Membership(models.Model):
     @property
     def is_manager(self) -> bool:
         return self.role == self.Role.MANAGER
+
+
+class ProgramInvitation(models.Model):
+    """A pending invitation for an address that already has an account: the person becomes a
+    member only when they accept. Until then the manager sees just what they typed."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()  # lower-cased
+    name_given = models.CharField(max_length=150, validators=[single_line])
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    cohorts = models.ManyToManyField(Cohort, blank=True, related_name="invitations")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name_given", "email")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "email"], name="invitation_unique_per_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.program})"

@@ -2,7 +2,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Membership, Program
+from mentorcircle.programs.models import Membership, Program, ProgramInvitation
 
 
 def membership_get(*, user: User, slug: str) -> Membership:
@@ -48,3 +48,23 @@ def member_list(
     if tag_id:
         members = members.filter(tags__id=tag_id)
     return members.order_by("user__full_name", "user__email")
+
+
+def pending_invitations(*, program: Program) -> QuerySet[ProgramInvitation]:
+    """Invitations not answered yet, as the manager typed them (one query; nothing of the
+    invited account is read)."""
+    return program.invitations.order_by("name_given", "email")
+
+
+def invitation_for(*, user: User, slug: str) -> ProgramInvitation:
+    """The signed-in person's own pending invitation to the program, or 404."""
+    try:
+        return ProgramInvitation.objects.select_related("program").get(
+            program__slug=slug, email=user.email.lower()
+        )
+    except ProgramInvitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+
+
+def invitations_of(*, user: User) -> QuerySet[ProgramInvitation]:
+    return ProgramInvitation.objects.select_related("program").filter(email=user.email.lower())

@@ -13,7 +13,7 @@ from django.db import transaction
 from mentorcircle.accounts.models import User
 from mentorcircle.core.validators import as_single_line
 from mentorcircle.notifications import tasks
-from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
 
 
 class AlreadyMemberError(Exception):
@@ -76,6 +76,42 @@ def _invite_on_commit(membership_ids: list[int], invited_by: User) -> None:
         transaction.on_commit(enqueue)
 
 
+def _program_invitations_on_commit(invitation_ids: list[int], invited_by: User) -> None:
+    """Once committed, queue the invitations to join (in tasks of a hundred people each)."""
+    name, size = invited_by.display_name, tasks.INVITATIONS_PER_TASK
+    chunks = [invitation_ids[start : start + size] for start in range(0, len(invitation_ids), size)]
+
+    def enqueue() -> None:
+        for chunk in chunks:
+            tasks.program_invitations.enqueue(invitation_ids=chunk, invited_by_name=name)
+
+    if chunks:
+        transaction.on_commit(enqueue)
+
+
+def _program_invite(
+    *,
+    program: Program,
+    email: str,
+    name_given: str,
+    role: str,
+    cohorts: Iterable[Cohort],
+    tags: Iterable[Tag],
+    invited_by: User,
+) -> ProgramInvitation:
+    """Invite an existing account that is not a member: it joins only when the person accepts.
+    Inviting the same address again refreshes the pending invitation (the email goes once per
+    invitation). The caller queues the email (_program_invitations_on_commit)."""
+    invitation, _ = ProgramInvitation.objects.update_or_create(
+        program=program,
+        email=email,
+        defaults={"name_given": name_given, "role": role, "invited_by": invited_by},
+    )
+    invitation.cohorts.set(cohorts)
+    invitation.tags.set(tags)
+    return invitation
+
+
 @transaction.atomic
 def member_add(
     *,
@@ -86,14 +122,27 @@ def member_add(
     cohorts: Iterable[Cohort] = (),
     tags: Iterable[Tag] = (),
     invited_by: User,
-) -> Membership:
-    """Add a person to the program (creating their account if new) and email them an invitation."""
+) -> Membership | ProgramInvitation:
+    """Add a new person to the program (creating their account) and email them; an address that
+    already has an account gets a ProgramInvitation instead, so the manager learns nothing of it
+    until the person accepts."""
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, full_name=full_name.strip())
-    elif Membership.objects.filter(program=program, user=user).exists():
-        raise AlreadyMemberError(f"{email} is already a member of {program.name}.")
+    if user is not None:
+        if Membership.objects.filter(program=program, user=user).exists():
+            raise AlreadyMemberError(f"{email} is already a member of {program.name}.")
+        invitation = _program_invite(
+            program=program,
+            email=email,
+            name_given=as_single_line(full_name),
+            role=role,
+            cohorts=cohorts,
+            tags=tags,
+            invited_by=invited_by,
+        )
+        _program_invitations_on_commit([invitation.pk], invited_by)
+        return invitation
+    user = User.objects.create_user(email=email, full_name=full_name.strip())
     membership = Membership.objects.create(program=program, user=user, role=role)
     membership.cohorts.set(cohorts)
     membership.tags.set(tags)
@@ -119,6 +168,27 @@ def membership_leave(*, program: Program, user: User) -> None:
         membership.delete()
 
 
+@transaction.atomic
+def invitation_accept(*, invitation: ProgramInvitation, user: User) -> Membership:
+    """The invited person joins with the role, cohorts and tags they were invited with."""
+    if invitation.email != user.email.lower():
+        raise MembershipError("This invitation is for another address.")
+    membership, created = Membership.objects.get_or_create(
+        program=invitation.program, user=user, defaults={"role": invitation.role}
+    )
+    if created:
+        membership.cohorts.set(invitation.cohorts.all())
+        membership.tags.set(invitation.tags.all())
+    invitation.delete()
+    return membership
+
+
+def invitation_decline(*, invitation: ProgramInvitation, user: User) -> None:
+    if invitation.email != user.email.lower():
+        raise MembershipError("This invitation is for another address.")
+    invitation.delete()
+
+
 # ---- CSV import -------------------------------------------------------------------------------
 
 MAX_IMPORT_ROWS = 5000
@@ -140,7 +210,7 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read; nothing was imported."""
 
 
-Outcome = Literal["created", "updated", "unchanged", "rejected"]
+Outcome = Literal["created", "invited", "updated", "unchanged", "rejected"]
 
 
 @dataclass
@@ -160,7 +230,9 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
-        parts = [f"{self.count(o)} {o}" for o in ("created", "updated", "unchanged", "rejected")]
+        outcomes: tuple[Outcome, ...] = ("created", "invited", "updated", "unchanged", "rejected")
+        # "invited" only when some row was, so the usual summary reads as it always has
+        parts = [f"{self.count(o)} {o}" for o in outcomes if o != "invited" or self.count(o)]
         return ", ".join(parts)
 
 
@@ -229,7 +301,8 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
     """Create or update members from CSV (email, name, role, cohort, tags).
 
     A malformed file raises ImportFileError and changes nothing. Otherwise each row is
-    created, updated, unchanged or rejected with its reason; good rows are imported.
+    created, invited (an existing account that is not a member: it joins on accepting),
+    updated, unchanged or rejected with its reason; good rows are imported.
     """
     rows = _read_csv(data)
     report = ImportReport()
@@ -237,6 +310,7 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
     cohorts = {c.name.lower(): c for c in program.cohorts.all()}
     tags = {t.name.lower(): t for t in program.tags.all()}
     added: list[int] = []
+    invited: list[int] = []
 
     for line, row in rows:
         email = row["email"].lower()
@@ -278,8 +352,20 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
         row_tags = _labels(Tag, program=program, known=tags, names=tag_names)
 
         if membership is None:
-            if user is None:
-                user = User.objects.create_user(email=email, full_name=name)
+            if user is not None:
+                invitation = _program_invite(
+                    program=program,
+                    email=email,
+                    name_given=name,
+                    role=role,
+                    cohorts=row_cohorts,
+                    tags=row_tags,
+                    invited_by=invited_by,
+                )
+                invited.append(invitation.pk)
+                report.rows.append(ImportRow(line, email, "invited", "Joins on accepting the invitation."))
+                continue
+            user = User.objects.create_user(email=email, full_name=name)
             membership = Membership.objects.create(program=program, user=user, role=role)
             membership.cohorts.set(row_cohorts)
             membership.tags.set(row_tags)
@@ -310,4 +396,5 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
         else:
             report.rows.append(ImportRow(line, email, "unchanged", "Already a member."))
     _invite_on_commit(added, invited_by)
+    _program_invitations_on_commit(invited, invited_by)
     return report

@@ -55,6 +55,27 @@ def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     )
 
 
+@login_required
+def program_join(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The invited person accepts or declines; anyone else (or no invitation) gets 404."""
+    invitation = selectors.invitation_for(user=request.user, slug=slug)
+    program = invitation.program
+    answer = request.POST.get("answer") if request.method == "POST" else None
+    if answer == "accept":
+        services.invitation_accept(invitation=invitation, user=request.user)
+        messages.success(request, f"You joined {program.name}.")
+        return redirect(program)
+    if answer == "decline":
+        services.invitation_decline(invitation=invitation, user=request.user)
+        messages.success(request, f"You declined the invitation to {program.name}.")
+        return redirect("personal:sessions")
+    return render(
+        request,
+        "programs/join.html",
+        {"program": program, "invitation": invitation, "nav_section": "sessions"},
+    )
+
+
 @manager_view
 def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:
     return redirect("manage:members", program.slug)
@@ -81,6 +102,7 @@ def members(request: AuthedRequest, program: Program) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query,
+            "invitations": list(selectors.pending_invitations(program=program)),
             "nav_section": "members",
         },
     )
@@ -95,10 +117,10 @@ def member_add(request: AuthedRequest, program: Program) -> HttpResponse:
         except services.AlreadyMemberError as error:
             form.add_error("email", str(error))
         else:
-            # Only what the manager typed: the name of an existing account is not theirs to learn
-            # here, and the message reads the same whether the address had an account or not.
+            # Only what the manager typed: an existing account is invited (it joins on accepting),
+            # and the message reads the same whether the address had an account or not.
             typed = form.cleaned_data["full_name"]
-            messages.success(request, f"Added {typed}; an invitation is on its way.")
+            messages.success(request, f"Invited {typed}.")
             return redirect("manage:members", program.slug)
     return render(
         request,

@@ -1,5 +1,6 @@
-"""Adding a member by email shows the manager only what they typed; the person is told they were
-added and can leave the program from its page (giving up their places in its sessions)."""
+"""Adding a member by email shows the manager only what they typed; someone who already has an
+account is invited and joins only on accepting; a member can leave the program from its page
+(giving up their places in its sessions)."""
 
 import ast
 from datetime import timedelta
@@ -12,7 +13,7 @@ from django.urls import reverse
 import mentorcircle.programs.services
 from mentorcircle.groupsessions import services as session_services
 from mentorcircle.groupsessions.models import Participant
-from mentorcircle.programs.models import Membership
+from mentorcircle.programs.models import Membership, ProgramInvitation
 from tests.helpers import page_text, run_tasks, toasts
 from tests.notifications.conftest import (
     NOW,
@@ -57,8 +58,9 @@ def test_adding_someone_with_an_account_confirms_only_the_name_the_manager_typed
 
     response = add(client, personas.other_manager.email, "B. Someone")
 
-    assert toasts(response) == ["Added B. Someone; an invitation is on its way."]
-    assert Membership.objects.filter(program=personas.program, user=personas.other_manager).exists()
+    assert toasts(response) == ["Invited B. Someone."]
+    assert not Membership.objects.filter(program=personas.program, user=personas.other_manager).exists()
+    assert ProgramInvitation.objects.get(program=personas.program).name_given == "B. Someone"
     personas.other_manager.refresh_from_db()
     assert personas.other_manager.full_name == "Bea Beta-Manager"  # the person's name is theirs
 
@@ -69,7 +71,7 @@ def test_the_confirmation_reads_the_same_whether_the_address_had_an_account_or_n
     existing = add(client, personas.other_manager.email, "Pat Doe")
     new = add(client, "pat.doe@example.org", "Pat Doe")
 
-    assert toasts(existing) == toasts(new) == ["Added Pat Doe; an invitation is on its way."]
+    assert toasts(existing) == toasts(new) == ["Invited Pat Doe."]
 
 
 def test_a_refused_add_shows_back_only_what_was_typed(client, personas):
@@ -84,14 +86,15 @@ def test_a_refused_add_shows_back_only_what_was_typed(client, personas):
     assert "Bea Beta-Manager" not in page_text(response)
 
 
-def test_the_person_is_told_they_were_added_and_how_to_leave(client, personas):
+def test_a_new_person_is_told_they_were_added_and_how_to_leave(client, personas):
     client.force_login(personas.manager)
-    add(client, personas.other_manager.email, "B. Someone")
+    add(client, "pat.doe@example.org", "Pat Doe")
     assert mail.outbox == []  # nothing is mailed from the request
 
     run_tasks()
 
-    message = the_email(personas.other_manager, "You've been added to Alpha Mentoring")
+    (message,) = mail.outbox
+    assert message.subject == "You've been added to Alpha Mentoring on MentorCircle"
     assert "Maria Manager added you to Alpha Mentoring on MentorCircle as a mentee." in message.body
     assert 'choose "Leave this program"' in message.body
     assert "http://testserver/programs/alpha/" in message.body

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
 from mentorcircle.programs.services import (
     MAX_IMPORT_ROWS,
     AlreadyMemberError,
@@ -135,22 +135,23 @@ def test_member_add_refuses_an_existing_member_and_changes_nothing(
     assert mail.outbox == []
 
 
-def test_member_add_reuses_the_account_of_someone_from_another_program(
+def test_member_add_invites_the_account_of_someone_from_another_program(
     personas, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        membership = member_add(
+        invitation = member_add(
             program=personas.program,
             email=personas.other_manager.email,
-            full_name="Ignored",
+            full_name="B. Someone",
             role=Membership.Role.MENTOR,
             invited_by=personas.manager,
         )
     run_tasks()
 
-    assert membership.user == personas.other_manager
-    assert personas.other_manager.memberships.count() == 2
-    assert "/accounts/login/" in mail.outbox[0].body
+    assert isinstance(invitation, ProgramInvitation)
+    assert (invitation.email, invitation.name_given) == (personas.other_manager.email, "B. Someone")
+    assert personas.other_manager.memberships.count() == 1  # not a member until they accept
+    assert "http://testserver/programs/alpha/join/" in mail.outbox[0].body
 
 
 # ---- CSV import: good files ---------------------------------------------------------------------
@@ -178,9 +179,9 @@ def test_import_creates_updates_and_leaves_unchanged_and_reports_each_row(
         (3, "grace@example.com", "created"),
         (4, personas.mentor.email, "updated"),
         (5, personas.mentee.email, "unchanged"),
-        (6, personas.other_manager.email, "created"),
+        (6, personas.other_manager.email, "invited"),
     ]
-    assert report.summary == "3 created, 1 updated, 1 unchanged, 0 rejected"
+    assert report.summary == "2 created, 1 invited, 1 updated, 1 unchanged, 0 rejected"
     assert report.rows[2].detail == "cohort Spring 2027"
 
     program = personas.program
@@ -192,9 +193,8 @@ def test_import_creates_updates_and_leaves_unchanged_and_reports_each_row(
     assert sorted(t.name for t in ada.tags.all()) == ["Engineering", "Leadership"]
     assert sorted(program.cohorts.values_list("name", flat=True)) == ["Autumn 2027", "Spring 2027"]
     assert sorted(program.tags.values_list("name", flat=True)) == ["Engineering", "Leadership"]
-    assert (
-        Membership.objects.get(program=program, user=personas.other_manager).role == Membership.Role.MANAGER
-    )
+    assert not Membership.objects.filter(program=program, user=personas.other_manager).exists()
+    assert ProgramInvitation.objects.get(program=program).role == Membership.Role.MANAGER
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         ["ada@example.com", "grace@example.com", personas.other_manager.email]
     )

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Cohort, Membership, Program, Tag
+from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
 from tests.factories import CohortFactory, MembershipFactory, TagFactory
 from tests.helpers import field_errors, page_text, run_tasks, toasts
 
@@ -263,7 +263,7 @@ def test_manager_adds_a_new_person_who_gets_one_invitation_to_set_up_their_accou
         )
     run_tasks()
 
-    assert toasts(response) == ["Added Ada Lovelace; an invitation is on its way."]
+    assert toasts(response) == ["Invited Ada Lovelace."]
     assert "Ada Lovelace" in page_text(response)
     ada = User.objects.get(email="ada@example.com")
     assert ada.full_name == "Ada Lovelace"
@@ -301,7 +301,7 @@ def test_adding_someone_already_in_the_program_is_refused_next_to_the_email(
     assert mail.outbox == []
 
 
-def test_adding_a_person_from_another_program_only_adds_a_membership(
+def test_adding_a_person_from_another_program_only_invites_them(
     client, personas, django_capture_on_commit_callbacks
 ):
     users_before = User.objects.count()
@@ -315,17 +315,20 @@ def test_adding_a_person_from_another_program_only_adds_a_membership(
     run_tasks()
 
     assert User.objects.count() == users_before
-    assert Membership.objects.get(program=personas.program, user=personas.other_manager).role == "mentor"
+    assert not Membership.objects.filter(program=personas.program, user=personas.other_manager).exists()
+    assert ProgramInvitation.objects.get(
+        program=personas.program, email=personas.other_manager.email
+    ).role == ("mentor")
     assert (
         Membership.objects.get(program=personas.other_program, user=personas.other_manager).role == "manager"
     )
     personas.other_manager.refresh_from_db()
     assert personas.other_manager.full_name == "Bea Beta-Manager"
     assert personas.other_manager.check_password("a-Long-test-passw0rd")
-    # They already have an account: the invitation asks them to sign in, not to set one up.
+    # They already have an account: the invitation asks them to accept, not to set one up.
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [personas.other_manager.email]
-    assert "Sign in here:\nhttp://testserver/accounts/login/" in mail.outbox[0].body
+    assert "http://testserver/programs/alpha/join/" in mail.outbox[0].body
     assert "password/reset" not in mail.outbox[0].body
 
 
