@@ -186,3 +186,21 @@ def test_the_invited_section_costs_one_query_however_many_are_invited(client, pe
     for _ in range(20):
         invitation(personas.program)
     assert queries() == one
+
+
+@pytest.mark.parametrize(
+    "inviter_name",
+    ["Bartholomew " + "x" * 138, "\u200fمريم العربية", "Line\r\nBreak"],
+    ids=["150 characters", "right to left", "line break stored before names were one line"],
+)
+def test_the_invitation_email_survives_unusual_inviter_names(client, personas, inviter_name):
+    type(personas.manager).objects.filter(pk=personas.manager.pk).update(full_name=inviter_name)
+    client.force_login(personas.manager)
+    add(client, personas.other_manager.email, "B. Someone")
+
+    run_tasks()
+
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert message.message()["To"] == personas.other_manager.email  # headers build without error
+    assert f"http://testserver{JOIN_URL}" in message.body
