@@ -192,6 +192,8 @@ class SessionForm(InviteFields):
         if session is not None and not self.is_bound:
             # Lets the page's script show the current start in the browser's own zone.
             self.fields["starts_at"].widget.attrs["data-utc"] = session.starts_at.isoformat()
+        # The browser would cut a longer title silently; the server says why it is too long.
+        self.fields["title"].widget.attrs.pop("maxlength", None)
         if variant == "mentor":
             self.fields["description"].label = "Describe the objective of your masterclass"
             self.fields["invitees"].label = "Guests"

@@ -332,6 +332,11 @@ def session_update(
                 "max_participants",
             )
         old_duration = session.duration
+        before = {
+            "starts_at": session.starts_at.isoformat(),
+            "minutes": int(old_duration / timedelta(minutes=1)),
+            "title": session.title,
+        }
         changed = moved or details.duration != old_duration or details.title.strip() != session.title
         if changed:
             session.version = F("version") + 1
@@ -352,7 +357,11 @@ def session_update(
         session.refresh_from_db(fields=["version"])
         if changed:
             _after_commit(
-                tasks.session_updated, session_id=session.pk, version=session.version, actor_id=actor.pk
+                tasks.session_updated,
+                session_id=session.pk,
+                version=session.version,
+                actor_id=actor.pk,
+                before=before,
             )
         if moved:
             _schedule_decision(session)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.forms import default_token_generator
@@ -419,15 +419,39 @@ def invitation(participant: Participant) -> bool:
     return send_once(key=f"invitation:{participant.pk}", user=user, session=session, email=email)
 
 
-def session_updated(participant: Participant) -> bool:
+def _changes(session: GroupSession, user: User, before: dict[str, Any] | None) -> list[str]:
+    """What an edit changed, as "Time: old → new" lines (none when the old values are unknown)."""
+    if not before:
+        return []
+    lines = []
+    with timezone.override(_zone(user)):
+        old_start = datetime.fromisoformat(before["starts_at"])
+        if old_start != session.starts_at:
+            lines.append(f"Time: {format_when(old_start)} → {format_when(session.starts_at)}")
+    old = GroupSession(duration=timedelta(minutes=before["minutes"]))
+    if old.duration != session.duration:
+        lines.append(f"Duration: {old.duration_label} → {session.duration_label}")
+    if before["title"] != session.title:
+        lines.append(f"Title: “{before['title']}” → “{session.title}”")
+    return lines
+
+
+def session_updated(participant: Participant, *, before: dict[str, Any] | None = None) -> bool:
     session, user = participant.session, participant.user
+    invited = participant.status == Participant.Status.INVITED
     email = SessionEmail(
         kind="updated",
         subject=f"Updated: {session.title}",
         heading="The session changed",
         paragraphs=[f"“{session.title}” is now on {_when(session, user)} ({session.duration_label})."]
+        + _changes(session, user, before)
         + (["Your calendar invite is updated."] if participant.has_seat else []),
-        actions=[("View the session", ics.session_url(session))]
+        actions=(
+            [("Accept", _rsvp_url(participant, "accept")), ("Decline", _rsvp_url(participant, "decline"))]
+            if invited
+            else []
+        )
+        + [("View the session", ics.session_url(session))]
         + ([_join_action(participant)] if participant.has_seat else []),
         calendar=_seat_invite(participant) if participant.has_seat else None,
     )

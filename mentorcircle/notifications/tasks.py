@@ -149,10 +149,13 @@ def invitation_declined(*, participant_id: int, event: str, had_seat: bool = Fal
 
 
 @email_task
-def session_updated(*, session_id: int, version: int, actor_id: int | None = None) -> None:
-    """Tell everyone involved of a new time, duration or title: seats get the updated invite
-    (same UID, higher SEQUENCE); the waitlisted and invited get the news; so does the host when
-    someone else (a program manager) made the change."""
+def session_updated(
+    *, session_id: int, version: int, actor_id: int | None = None, before: dict[str, Any] | None = None
+) -> None:
+    """Tell everyone involved of a new time, duration or title, and what it was before: seats
+    get the updated invite (same UID, higher SEQUENCE); the waitlisted and invited get the news
+    (the invited with their Accept / Decline links); so does the host when someone else (a
+    program manager) made the change."""
     statuses = (Status.HOST, Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
     rows = _session_rows(session_id, statuses)
     for participant in rows:
@@ -160,7 +163,7 @@ def session_updated(*, session_id: int, version: int, actor_id: int | None = Non
             return  # a newer change has its own task
         if participant.status == Status.HOST and participant.user_id == actor_id:
             continue
-        emails.session_updated(participant)
+        emails.session_updated(participant, before=before)
     for participant in rows:
         if participant.has_seat:
             schedule_reminders(participant)

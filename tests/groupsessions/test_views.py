@@ -14,7 +14,7 @@ from mentorcircle.groupsessions import services
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from tests.factories import GroupSessionFactory, MembershipFactory, ParticipantFactory, UserFactory
 from tests.groupsessions.conftest import PARIS
-from tests.helpers import page_text, toasts
+from tests.helpers import field_errors, page_text, toasts
 
 Status = Participant.Status
 MEMBERS = ("manager", "mentor", "mentee")
@@ -892,3 +892,18 @@ def test_a_member_with_no_sessions_is_pointed_to_their_programs_upcoming_session
     assert f'href="{program_page}"' in response.content.decode()
     assert "See what's coming up in Alpha Mentoring" in page_text(response)
     assert "Beta Program" not in page_text(response)
+
+
+def test_a_title_over_200_characters_is_refused_with_a_message_not_cut(client, personas):
+    client.force_login(personas.manager)
+    page = client.get(reverse("manage:session_create", args=["alpha"])).content.decode()
+    title_input = re.search(r'<input[^>]*name="title"[^>]*>', page).group(0)
+
+    response = client.post(
+        reverse("manage:session_create", args=["alpha"]),
+        {**post_data(personas.program), "title": "T" * 201},
+    )
+
+    assert "maxlength" not in title_input
+    assert field_errors(response, "title") == ["Ensure this value has at most 200 characters (it has 201)."]
+    assert not GroupSession.objects.exists()

@@ -471,3 +471,40 @@ def test_the_host_hears_of_a_change_a_program_manager_made_but_not_of_their_own(
     edit(session, personas.manager, title="Negotiating a promotion")
     run_tasks()
     assert "Updated: Negotiating a promotion" in subjects(personas.mentor)
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            {"starts_at": STARTS + timedelta(days=2)},
+            "Time: Mon 8 Mar 2027, 09:00 (Europe/London) → Wed 10 Mar 2027, 09:00 (Europe/London)",
+        ),
+        ({"duration": timedelta(minutes=90)}, "Duration: 1 hour → 1 hour 30 minutes"),
+        ({"title": "Negotiating a raise"}, "Title: “Negotiating your first salary” → “Negotiating a raise”"),
+    ],
+    ids=["time", "duration", "title"],
+)
+def test_an_update_says_what_changed_from_what_to_what(personas, session, change, line):
+    join(session, personas.mentee)
+    run_tasks()
+
+    edit(session, personas.mentor, **change)
+    run_tasks()
+
+    update = the_email(personas.mentee, "Updated:")
+    assert line in update.body
+    assert line in html(update)
+
+
+def test_an_invited_persons_update_carries_their_accept_and_decline_links(personas, session):
+    invite(session, personas.mentor, personas.mentee)
+    run_tasks()
+
+    edit(session, personas.mentor, starts_at=STARTS + timedelta(hours=3))
+    run_tasks()
+
+    update = the_email(personas.mentee, "Updated:")
+    assert update.body.count("/rsvp/") == 2
+    assert "Accept: http://testserver/rsvp/" in update.body
+    assert "Decline: http://testserver/rsvp/" in update.body
