@@ -123,15 +123,20 @@ def session_get_visible(
     return session, membership
 
 
+def _with_session(participants: QuerySet[Participant]) -> QuerySet[Participant]:
+    """A participant with what the pages reached from an email link show."""
+    return participants.select_related("session__program", "session__host", "user")
+
+
+def participant_get(*, pk: int) -> Participant | None:
+    return _with_session(Participant.objects.filter(pk=pk)).first()
+
+
 def participant_by_join_token(*, token: str) -> Participant | None:
-    """The row a join link belongs to, with what the join page shows."""
+    """The row a join link belongs to."""
     if not token or len(token) > 64:
         return None
-    return (
-        Participant.objects.select_related("session__program", "session__host", "user")
-        .filter(join_token=token)
-        .first()
-    )
+    return _with_session(Participant.objects.filter(join_token=token)).first()
 
 
 @dataclass(frozen=True)

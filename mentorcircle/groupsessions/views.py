@@ -361,7 +361,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     state it was sent for; after that, or once the session is cancelled or over, it shows how
     things stand now."""
     link = rsvp_read(token)
-    participant = _rsvp_participant(link.participant_id) if link else None
+    participant = selectors.participant_get(pk=link.participant_id) if link else None
     if link is None or participant is None:
         return render(request, "groupsessions/rsvp_invalid.html", status=404)
     now = timezone.now()
@@ -373,7 +373,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
             )
         except services.SessionError as error:
             messages.error(request, error.message)
-        participant = _rsvp_participant(participant.pk) or participant
+        participant = selectors.participant_get(pk=participant.pk) or participant
     session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
     participant.session = session
     can_answer = answered is None and services.invitation_answerable(
@@ -393,10 +393,6 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         # A POST that changed nothing (the link was used, or things changed since it was sent).
         status=409 if request.method == "POST" and answered is None and not can_answer else 200,
     )
-
-
-def _rsvp_participant(participant_id: int) -> Participant | None:
-    return Participant.objects.select_related("user").filter(pk=participant_id).first()
 
 
 @login_required
@@ -567,13 +563,7 @@ def session_feedback(request: AuthedRequest, pk: int) -> HttpResponse:
 def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
     """The email's rating links: they work signed out, for that one person only."""
     participant_id = feedback_read(token)
-    participant = (
-        Participant.objects.select_related("session__program", "session__host", "user")
-        .filter(pk=participant_id)
-        .first()
-        if participant_id
-        else None
-    )
+    participant = selectors.participant_get(pk=participant_id) if participant_id else None
     if participant is None:
         return render(request, "groupsessions/rsvp_invalid.html", status=404)
     return _feedback_page(
