@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jwt
 import pytest
 from django.core import signing
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test import Client
 from django.urls import resolve
 
@@ -23,6 +23,7 @@ from mentorcircle.groupsessions.services import SessionError
 from mentorcircle.programs.models import VideoService
 from tests.fake_bbb import FakeBBB
 from tests.groupsessions.conftest import NOW, STARTS, add_members, create_session
+from tests.groupsessions.test_concurrency import all_at_once
 
 # BigBlueButton's analytics callback is signed HS512 with a shared secret shorter than RFC 7518
 # recommends; PyJWT warns about it.
@@ -587,48 +588,6 @@ def test_minutes_present_do_not_mark_anyone_attended(session, mentee_seat):
 # Each thread has its own connection to a real, committed database (`transactional_db`); they wait
 # at a barrier so their requests hit the database together. SQLite queues writers on its lock,
 # PostgreSQL on row locks: the guarded UPDATE must let exactly one of them record the time.
-
-
-def connect() -> None:
-    """Open this thread's connection, waiting for a slot if PostgreSQL is at its limit."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            connection.ensure_connection()
-            return
-        except OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def all_at_once(count: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            connect()
-            result = work(i)
-            with lock:
-                results.append(result)
-        except BaseException as error:  # noqa: BLE001 - every failure is reported by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    connection.close()
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "some requests never finished"
-    return results, errors
 
 
 def joined_at_writes() -> tuple[list[int], Callable]:
