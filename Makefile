@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE := mentorcircle.settings
 
-.PHONY: setup run test lint format migrate demo clean
+.PHONY: setup run test lint format migrate demo clean hooks
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MentorCircle needs Python 3.11 or newer (found " + sys.version.split()[0] + ").")'
@@ -39,10 +39,25 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(PY) manage.py makemigrations --check --dry-run
 
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Run `make lint`'s checks before every commit.
+hooks: setup
+	$(VENV)/bin/pre-commit install
+
+# The load benchmark (docs/benchmarks.md): gunicorn on PostgreSQL, driven on 127.0.0.1. DATABASE_URL
+# names the server (default postgres://postgres@127.0.0.1:5432/postgres); the harness creates and
+# drops a database of its own there. Not part of `make test`; bench-smoke (tiny sizes) runs in CI.
+.PHONY: bench bench-smoke
+bench: setup
+	$(PY) bench/harness.py $(BENCH_ARGS)
+
+bench-smoke: setup
+	$(PY) bench/harness.py --smoke $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -68,6 +68,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, not {TRUSTED_PROXY_COUNT}")
+# Set only by `make bench` (bench/harness.py): serves its two baseline pages under /bench/.
+BENCHMARK_MODE = env_bool("BENCHMARK_MODE", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,7 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "axes",
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentorcircle.programs.context_processors.navigation",
+                "mentorcircle.notifications.context_processors.notices",
             ],
             "builtins": [
                 "mentorcircle.core.templatetags.when",
@@ -131,6 +134,9 @@ TEMPLATES = [
         },
     }
 ]
+
+# Every form field is drawn by templates/forms/field.html; a refused form opens with a summary.
+FORM_RENDERER = "mentorcircle.core.forms.FormRenderer"
 
 # Database: SQLite under var/ by default, anything dj-database-url understands via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'mentorcircle.sqlite3'}")
@@ -173,7 +179,19 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "mentorcircle.accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MentorCircle] "
+# The account emails' subjects name MentorCircle themselves (templates/account/email/).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_FORMS = {
+    "login": "mentorcircle.accounts.forms.SignInForm",
+    "signup": "mentorcircle.accounts.forms.SignUpForm",
+    "add_email": "mentorcircle.accounts.forms.AddressAddForm",
+    "change_password": "mentorcircle.accounts.forms.PasswordChangeForm",
+    "set_password": "mentorcircle.accounts.forms.PasswordSetForm",
+    "reset_password": "mentorcircle.accounts.forms.PasswordResetForm",
+    "reset_password_from_key": "mentorcircle.accounts.forms.PasswordChooseForm",
+    "request_login_code": "mentorcircle.accounts.forms.SignInCodeRequestForm",
+    "confirm_login_code": "mentorcircle.accounts.forms.SignInCodeForm",
+}
 # Members join through their program manager; open sign-up is an operator's choice.
 ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", False)
 LOGIN_URL = "account_login"

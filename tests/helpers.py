@@ -11,9 +11,22 @@ def page_text(response: HttpResponse) -> str:
 
 
 def field_errors(response: HttpResponse, field: str) -> list[str]:
-    """The error messages shown right under a form field (rendered by core/_field.html)."""
-    pattern = rf'<p class="error" id="id_{re.escape(field)}_error">(.*?)</p>'
+    """The error messages shown right under a form field (rendered by forms/field.html)."""
+    pattern = rf'<p class="error" id="id_{re.escape(field)}_error(?:_\d+)?">(.*?)</p>'
     return [html.unescape(message) for message in re.findall(pattern, response.content.decode(), re.S)]
+
+
+def error_summary(response: HttpResponse) -> list[tuple[str, str]]:
+    """The refused form's summary at its top: (message, the field id it links to, or "")."""
+    block = re.search(r"<div [^>]*data-error-summary[^>]*>(.*?)</div>", response.content.decode(), re.S)
+    if not block:
+        return []
+    items = re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
+    linked = [re.fullmatch(r'\s*<a href="#([^"]*)">(.*?)</a>\s*', item, re.S) for item in items]
+    return [
+        (html.unescape(match.group(2)), match.group(1)) if match else (html.unescape(item.strip()), "")
+        for item, match in zip(items, linked, strict=True)
+    ]
 
 
 def toasts(response: HttpResponse) -> list[str]:

@@ -1,5 +1,16 @@
-from typing import cast
+from typing import Any, ClassVar, cast
 
+from allauth.account.forms import (
+    AddEmailForm,
+    ChangePasswordForm,
+    ConfirmLoginCodeForm,
+    LoginForm,
+    RequestLoginCodeForm,
+    ResetPasswordForm,
+    ResetPasswordKeyForm,
+    SetPasswordForm,
+    SignupForm,
+)
 from django import forms
 
 from mentorcircle.accounts.models import User
@@ -24,3 +35,64 @@ class ProfileForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             (name, name.replace("_", " ")) for name in timezone_names()
         ]
+
+
+class SentenceCaseLabels:
+    """allauth's forms in MentorCircle's words: labels in sentence case, and no placeholder
+    repeating the label above the box."""
+
+    relabel: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
+        for name, label in self.relabel.items():
+            if name in fields:
+                fields[name].label = label
+        for field in fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class SignInForm(SentenceCaseLabels, LoginForm):
+    relabel: ClassVar[dict[str, str]] = {"remember": "Keep me signed in"}
+
+
+class PasswordChangeForm(SentenceCaseLabels, ChangePasswordForm):
+    relabel: ClassVar[dict[str, str]] = {
+        "oldpassword": "Current password",
+        "password1": "New password",
+        "password2": "New password (again)",
+    }
+
+
+class PasswordChooseForm(SentenceCaseLabels, ResetPasswordKeyForm):
+    relabel: ClassVar[dict[str, str]] = {"password1": "New password", "password2": "New password (again)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.user is not None and not self.user.has_usable_password():  # a first password
+            self.fields["password1"].label, self.fields["password2"].label = "Password", "Password (again)"
+
+
+class PasswordSetForm(SentenceCaseLabels, SetPasswordForm):
+    pass
+
+
+class PasswordResetForm(SentenceCaseLabels, ResetPasswordForm):
+    pass
+
+
+class SignInCodeRequestForm(SentenceCaseLabels, RequestLoginCodeForm):
+    pass
+
+
+class SignInCodeForm(SentenceCaseLabels, ConfirmLoginCodeForm):
+    relabel: ClassVar[dict[str, str]] = {"code": "Sign-in code"}
+
+
+class SignUpForm(SentenceCaseLabels, SignupForm):
+    pass
+
+
+class AddressAddForm(SentenceCaseLabels, AddEmailForm):
+    relabel: ClassVar[dict[str, str]] = {"email": "Email address"}

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from mentorcircle.accounts.services import user_detect_timezone
-from mentorcircle.accounts.timezones import is_valid_timezone
+from mentorcircle.accounts.timezones import is_valid_timezone, zone_to_offer
 
 TZ_COOKIE = "tz"
 
@@ -15,6 +15,8 @@ class TimezoneMiddleware:
 
     The zone comes from the person's profile; until they have one, from the `tz` cookie
     that the page's script sets from the browser (stored on the profile the first time).
+    When the browser later reports another zone, `request.timezone_offer` names it, for the
+    banner that offers to switch.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -25,13 +27,15 @@ class TimezoneMiddleware:
         if not is_valid_timezone(browser_zone):
             browser_zone = ""
         user = request.user
-        zone = ""
+        zone = offer = ""
         if user.is_authenticated:
             if not user.time_zone and browser_zone:
                 user_detect_timezone(user=user, zone=browser_zone)
             zone = user.time_zone
+            offer = zone_to_offer(saved=zone, declined=user.time_zone_declined, browser=browser_zone)
         zone = zone or browser_zone
         request.timezone_known = bool(zone)  # type: ignore[attr-defined]
+        request.timezone_offer = offer  # type: ignore[attr-defined]
         timezone.activate(zoneinfo.ZoneInfo(zone or "UTC"))
         try:
             return self.get_response(request)

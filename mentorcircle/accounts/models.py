@@ -1,11 +1,14 @@
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.core.validators import single_line
+
+# How a member without a name is shown to people who may not see their email address.
+NAMELESS = "A member"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -45,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     bio = models.TextField(blank=True, max_length=4000)
     time_zone = models.CharField(max_length=64, blank=True)
+    # The browser's zone the person said no to ("Keep UTC"), so it is not offered again.
+    time_zone_declined = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -63,7 +68,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.email.split("@")[0]
+        """The name other members see: the full name, or "A member" for someone who has not
+        given one (their email address is not everyone's to see). See `name_for`."""
+        return self.full_name or NAMELESS
+
+    def name_for(self, viewer: "User | AnonymousUser | None", *, manages: bool = False) -> str:
+        """The one rule for naming a person: their full name; without one, the name part of
+        their email address to themselves and to a program manager of theirs (`manages`),
+        "A member" to everyone else."""
+        if self.full_name:
+            return self.full_name
+        if manages or (viewer is not None and viewer.pk == self.pk):
+            return self.email.split("@")[0]
+        return NAMELESS
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:profile", args=[self.pk])
+        return reverse("groupsessions:profile", args=[self.pk])

@@ -1,10 +1,13 @@
+import json
+import uuid
 import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django import forms
-from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
@@ -44,6 +47,38 @@ class LocalDateTimeField(forms.DateTimeField):
         return parsed
 
 
+class MemberPicker(forms.Widget):
+    """Members picked by name: a chip with a hidden input per person, and a type-ahead box the
+    page's script fills with suggestions. The field's label, help and error name the box."""
+
+    template_name = "groupsessions/widgets/member_picker.html"
+    search_id = "invite-search"
+
+    def id_for_label(self, id_: str) -> str:
+        return self.search_id
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return False  # picking nobody is an answer too
+
+    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [str(getattr(item, "pk", item)) for item in value or ()]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["id"] = self.search_id
+        ids = only_ids(widget["value"])
+        members = getattr(self, "choices", None)
+        widget["picked"] = (
+            list(members.queryset.filter(pk__in=ids).order_by("full_name")) if ids and members else []
+        )
+        widget["suggest_url"] = reverse("groupsessions:member_suggest")
+        return context
+
+
 class InviteFields(forms.Form):
     """Who to invite: members picked by name (type-ahead) and, for program managers, whole
     cohorts, tags or the program."""
@@ -52,7 +87,7 @@ class InviteFields(forms.Form):
         label="Invite participants",
         queryset=User.objects.none(),
         required=False,
-        widget=forms.MultipleHiddenInput,
+        widget=MemberPicker,
         help_text="Start typing a member's name. Inviting does not make the session exclusive: "
         "any member can still view and book it.",
     )
@@ -71,7 +106,6 @@ class InviteFields(forms.Form):
     invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
 
     def set_up_invites(self, programs: list[Program], *, can_invite_groups: bool) -> None:
-        self.programs = {p.pk: p for p in programs}
         cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
             memberships__program__in=programs
         ).distinct()
@@ -86,14 +120,6 @@ class InviteFields(forms.Form):
             for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
                 del self.fields[name]
 
-    def selected_invitees(self) -> list[User]:
-        """People already picked in the invite field (to show them again after an error)."""
-        if not self.is_bound:
-            return []
-        ids = only_ids(cast(QueryDict, self.data).getlist("invitees"))
-        members = User.objects.filter(memberships__program__in=list(self.programs.values())).distinct()
-        return list(members.filter(pk__in=ids).order_by("full_name"))
-
     def invitees_chosen(self) -> Invitees:
         data = self.cleaned_data
         return Invitees(
@@ -106,6 +132,17 @@ class InviteFields(forms.Form):
 
 class SessionForm(InviteFields):
     """The seeds' form. `variant="mentor"` uses the masterclass wording of the mentor's form."""
+
+    # Marked with an asterisk as the seeds mark them: a blank minimum or maximum takes the
+    # program's default, and the Duration legend carries the hours' and minutes' mark.
+    mandatory_fields = (
+        "program",
+        "title",
+        "description",
+        "starts_at",
+        "min_participants",
+        "max_participants",
+    )
 
     program = IdChoiceField(label="Program", queryset=Program.objects.none(), empty_label=None)
     title = forms.CharField(label="Title", max_length=200, validators=[single_line])
@@ -120,6 +157,9 @@ class SessionForm(InviteFields):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
     )
     time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A create form's one-time token (see services.session_create): the same form sent twice
+    # makes one session. Edit forms have none.
+    create_token = forms.CharField(widget=forms.HiddenInput, required=False)
     duration_hours = forms.IntegerField(
         label="Hours",
         error_messages={"required": "Enter the hours (0 to 12)."},
@@ -189,9 +229,27 @@ class SessionForm(InviteFields):
         ].help_text = f"The host counts as 1 participant. Leave blank for {default.default_max_participants}."
         self.set_up_invites(programs, can_invite_groups=can_invite_groups)
         self.fields["time_zone"].initial = timezone.get_current_timezone_name()
+        # The page's script puts the browser's zone in the span when it reads the time in it.
+        self.fields["starts_at"].help_text = format_html(
+            "Choose a date, then a time. In your time zone: <span data-zone-label>{}</span>.",
+            self["time_zone"].value(),
+        )
         if session is not None and not self.is_bound:
             # Lets the page's script show the current start in the browser's own zone.
             self.fields["starts_at"].widget.attrs["data-utc"] = session.starts_at.isoformat()
+        if session is None:
+            self.fields["create_token"].initial = uuid.uuid4()
+        else:
+            del self.fields["create_token"]
+            self.fields["starts_at"].widget.attrs["data-current-start"] = session.starts_at.isoformat()
+        # Lets the page's script say, next to the start, when a start inside the program's
+        # decision window is decided (program id -> its decision hours and default minimum).
+        self.fields["starts_at"].widget.attrs["data-decision-rules"] = json.dumps(
+            {
+                str(p.pk): {"hours": p.decision_hours_before, "min": p.default_min_participants}
+                for p in programs
+            }
+        )
         # The browser would cut a longer title silently; the server says why it is too long.
         self.fields["title"].widget.attrs.pop("maxlength", None)
         if variant == "mentor":
@@ -209,6 +267,14 @@ class SessionForm(InviteFields):
     def full_clean(self) -> None:
         with timezone.override(self.input_zone):
             super().full_clean()
+
+    def clean_create_token(self) -> uuid.UUID | None:
+        """The token, or None when missing or not one we made (the form still works, once)."""
+        value = self.cleaned_data.get("create_token") or ""
+        try:
+            return uuid.UUID(value) if len(value) <= 36 else None
+        except ValueError:
+            return None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -306,6 +372,7 @@ class FeedbackForm(forms.Form):
         choices=[(n, str(n)) for n in (1, 2, 3, 4, 5)],
         coerce=int,
         widget=forms.RadioSelect,
+        help_text="1 = poor, 5 = excellent.",
         error_messages={"required": "Choose a rating from 1 to 5."},
     )
     comment = forms.CharField(

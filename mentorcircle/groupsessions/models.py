@@ -10,6 +10,9 @@ from django.urls import reverse
 from mentorcircle.core.validators import single_line
 from mentorcircle.groupsessions.video import new_room_name
 
+# How long after the end attendees are asked how it went.
+FOLLOW_UP_DELAY = timedelta(minutes=10)
+
 
 class Phase(StrEnum):
     """Where a session is in its life at a given moment (see GroupSession.phase)."""
@@ -115,6 +118,9 @@ class GroupSession(models.Model):
     resources_shared_at = models.DateTimeField(null=True, blank=True)
     # Bumped whenever what a participant's calendar holds changes (time, duration, title).
     version = models.PositiveIntegerField(default=1)
+    # The one-time token of the create form that made the session: the same form sent again
+    # (Back and send, a double click) finds this session instead of making another.
+    create_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

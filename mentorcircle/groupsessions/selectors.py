@@ -46,18 +46,21 @@ def with_my_status(sessions: QuerySet[GroupSession], *, user: User) -> QuerySet[
     return sessions.annotate(my_status=Subquery(mine))
 
 
-def when(sessions: QuerySet[GroupSession], *, tab: str, now: datetime) -> QuerySet[GroupSession]:
-    """Future: not cancelled and not yet over, soonest first. Past: over or cancelled, latest first.
-    (The query form of GroupSession.phase: over means past its end or its call ended.)"""
+def when(
+    sessions: QuerySet[GroupSession], *, tab: str, now: datetime, with_cancelled: bool = False
+) -> QuerySet[GroupSession]:
+    """Future: not over yet, soonest first; cancelled ones too with `with_cancelled` (the Future
+    lists show them, marked, until their time has passed). Past: the sessions that took place
+    (over and not cancelled), latest first. (The query form of GroupSession.phase: over means
+    past its end or its call ended.)"""
+    cancelled = Q(status=GroupSession.Status.CANCELLED)
     if tab == PAST:
-        return sessions.filter(
-            Q(ends_at__lte=now) | Q(call_ended_at__isnull=False) | Q(status=GroupSession.Status.CANCELLED)
-        ).order_by("-starts_at", "-id")
-    return (
-        sessions.filter(ends_at__gt=now, call_ended_at__isnull=True)
-        .exclude(status=GroupSession.Status.CANCELLED)
-        .order_by("starts_at", "id")
-    )
+        over = Q(ends_at__lte=now) | Q(call_ended_at__isnull=False)
+        return sessions.filter(over).exclude(cancelled).order_by("-starts_at", "-id")
+    upcoming = sessions.filter(ends_at__gt=now, call_ended_at__isnull=True)
+    if not with_cancelled:
+        upcoming = upcoming.exclude(cancelled)
+    return upcoming.order_by("starts_at", "id")
 
 
 def for_display(
@@ -81,22 +84,26 @@ def for_display(
     return shown
 
 
-def sessions_for_person(*, user: User, tab: str, now: datetime | None = None) -> QuerySet[GroupSession]:
+def sessions_for_person(
+    *, user: User, tab: str, now: datetime | None = None, with_cancelled: bool = False
+) -> QuerySet[GroupSession]:
     """Sessions the person hosts, holds a seat in, waits for or is invited to (undecorated:
-    pass a page of it through `for_display`)."""
+    pass a page of it through `for_display`). `with_cancelled`: see `when`."""
     now = now or timezone.now()
     involved = Participant.objects.filter(
         user=user,
         status__in=(*Participant.SEATED, Participant.Status.WAITLISTED, Participant.Status.INVITED),
     ).values("session_id")
-    return when(GroupSession.objects.filter(pk__in=involved), tab=tab, now=now)
+    return when(GroupSession.objects.filter(pk__in=involved), tab=tab, now=now, with_cancelled=with_cancelled)
 
 
 def sessions_for_program(
-    *, program: Program, tab: str, now: datetime | None = None
+    *, program: Program, tab: str, now: datetime | None = None, with_cancelled: bool = False
 ) -> QuerySet[GroupSession]:
+    """The program's sessions (undecorated). `with_cancelled`: see `when`; without it, Future is
+    what is still to be held (as leaving the program needs)."""
     now = now or timezone.now()
-    return when(GroupSession.objects.filter(program=program), tab=tab, now=now)
+    return when(GroupSession.objects.filter(program=program), tab=tab, now=now, with_cancelled=with_cancelled)
 
 
 def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None) -> QuerySet[GroupSession]:
@@ -106,6 +113,32 @@ def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None)
         host=host, program__in=Program.objects.filter(memberships__user=viewer)
     )
     return when(sessions, tab=FUTURE, now=now)
+
+
+def new_invitees(
+    *,
+    session: GroupSession,
+    invited_by: User,
+    people: Iterable[int] = (),
+    cohorts: Iterable[int] = (),
+    tags: Iterable[int] = (),
+    everyone: bool = False,
+) -> set[int]:
+    """The ids of the members an invitation would reach: the program's members picked by id,
+    cohort, tag or all of them, who have no row in the session yet (nobody is invited twice,
+    and people who registered or answered are left alone); never the host, nor the inviter."""
+    who = (
+        Q()
+        if everyone
+        else Q(user_id__in=list(people)) | Q(cohorts__in=list(cohorts)) | Q(tags__in=list(tags))
+    )
+    wanted = Membership.objects.filter(program_id=session.program_id).filter(who)
+    already = Participant.objects.filter(session=session).values("user_id")
+    return set(
+        wanted.exclude(user_id__in=(session.host_id, invited_by.pk))
+        .exclude(user_id__in=already)
+        .values_list("user_id", flat=True)
+    )
 
 
 def session_get_visible(

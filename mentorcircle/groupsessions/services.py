@@ -8,21 +8,22 @@ participants can never pass the maximum, however many people click Join at once.
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
+from mentorcircle.core.events import publish
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.markdown import render_markdown
 from mentorcircle.core.validators import has_control_characters
-from mentorcircle.groupsessions import video
+from mentorcircle.groupsessions import events, tasks, video
 from mentorcircle.groupsessions.models import (
     AttendanceChange,
     Feedback,
@@ -32,8 +33,7 @@ from mentorcircle.groupsessions.models import (
     SessionState,
 )
 from mentorcircle.groupsessions.rules import can_create_sessions, can_manage_session
-from mentorcircle.groupsessions.selectors import FUTURE, seats_taken, sessions_for_program
-from mentorcircle.notifications import tasks
+from mentorcircle.groupsessions.selectors import FUTURE, new_invitees, seats_taken, sessions_for_program
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
 from mentorcircle.programs.services import MembershipError, membership_leave
 
@@ -83,18 +83,14 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _after_commit(task: Any, **kwargs: Any) -> None:
-    """Enqueue background work once the surrounding transaction has committed."""
-    transaction.on_commit(lambda: task.enqueue(**kwargs))
-
-
 def _event(participant: Participant) -> str:
     """Names one change of a participant's row, so its emails have a key of their own."""
     return participant.event
 
 
 def _schedule_decision(session: GroupSession) -> None:
-    _after_commit(tasks.decide_session.using(run_after=session.decide_at), session_id=session.pk)
+    decide = tasks.decide_session.using(run_after=session.decide_at)
+    transaction.on_commit(lambda: decide.enqueue(session_id=session.pk))
 
 
 def validate_details(details: SessionDetails, *, now: datetime, check_start: bool = True) -> None:
@@ -130,9 +126,17 @@ def validate_details(details: SessionDetails, *, now: datetime, check_start: boo
         validate_https_url(details.meeting_url, field="meeting_url", label="The meeting link")
 
 
+def _in_decision_window(*, starts_at: datetime, program: Program, now: datetime) -> bool:
+    """The start is already closer than the program's decision point (e.g. 24 hours)."""
+    return starts_at - timedelta(hours=program.decision_hours_before) <= now
+
+
 def _decide_at(*, starts_at: datetime, program: Program, now: datetime) -> datetime:
-    point = starts_at - timedelta(hours=program.decision_hours_before)
-    return point if point > now else starts_at
+    """The program's hours before the start; for a start already inside that window, halfway
+    between now and the start, so people have time to register and are told before it."""
+    if _in_decision_window(starts_at=starts_at, program=program, now=now):
+        return now + (starts_at - now) / 2
+    return starts_at - timedelta(hours=program.decision_hours_before)
 
 
 @dataclass(frozen=True)
@@ -160,19 +164,13 @@ def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> l
         ).exists()
     ):
         raise SessionError("Only program managers can invite a whole cohort, tag or program.")
-    who = (
-        Q()
-        if invitees.everyone
-        else Q(user_id__in=[person.pk for person in invitees.people])
-        | Q(cohorts__in=[cohort.pk for cohort in invitees.cohorts])
-        | Q(tags__in=[tag.pk for tag in invitees.tags])
-    )
-    wanted = Membership.objects.filter(program_id=session.program_id).filter(who)
-    already = Participant.objects.filter(session=session).values("user_id")
-    user_ids = set(
-        wanted.exclude(user_id__in=(session.host_id, invited_by.pk))
-        .exclude(user_id__in=already)
-        .values_list("user_id", flat=True)
+    user_ids = new_invitees(
+        session=session,
+        invited_by=invited_by,
+        people=[person.pk for person in invitees.people],
+        cohorts=[cohort.pk for cohort in invitees.cohorts],
+        tags=[tag.pk for tag in invitees.tags],
+        everyone=invitees.everyone,
     )
     rows = [
         Participant(session=session, user_id=user_id, status=Status.INVITED, invited_by=invited_by)
@@ -181,8 +179,26 @@ def _invite(*, session: GroupSession, invitees: Invitees, invited_by: User) -> l
     Participant.objects.bulk_create(rows)
     created = list(Participant.objects.filter(session=session, user_id__in=user_ids, status=Status.INVITED))
     for participant in created:
-        _after_commit(tasks.participant_invited, participant_id=participant.pk)
+        publish(events.ParticipantInvited(participant_id=participant.pk))
     return created
+
+
+class SessionAlreadyCreated(SessionError):
+    """The create form was sent again (Back and send, a double click): `session` is the one it
+    made the first time."""
+
+    def __init__(self, session: GroupSession) -> None:
+        super().__init__("This session was already created.")
+        self.session = session
+
+
+def _refuse_resent_form(*, create_token: UUID, host: User) -> None:
+    made = GroupSession.objects.filter(create_token=create_token).first()
+    if made is None:
+        return
+    if made.host_id != host.pk:
+        raise SessionError("This form was already used. Open the create page again.")
+    raise SessionAlreadyCreated(made)
 
 
 @transaction.atomic
@@ -192,14 +208,19 @@ def session_create(
     host: User,
     details: SessionDetails,
     invitees: Invitees = Invitees(),
+    create_token: UUID | None = None,
     now: datetime | None = None,
 ) -> GroupSession:
+    """Create a session with its host seated. `create_token`, the create form's one-time token,
+    makes a form sent twice create once: the second time raises SessionAlreadyCreated."""
     now = _now(now)
+    if create_token is not None:
+        _refuse_resent_form(create_token=create_token, host=host)
     membership = Membership.objects.select_related("program").filter(program=program, user=host).first()
     if not can_create_sessions(membership=membership):
         raise SessionError("Group sessions are not enabled for you in this program.")
     validate_details(details, now=now)
-    session = GroupSession.objects.create(
+    session = GroupSession(
         program=program,
         host=host,
         title=details.title.strip(),
@@ -212,12 +233,25 @@ def session_create(
         max_participants=details.max_participants,
         meeting_url=details.meeting_url.strip(),
         decide_at=_decide_at(starts_at=details.starts_at, program=program, now=now),
+        create_token=create_token,
     )
+    if (
+        _in_decision_window(starts_at=details.starts_at, program=program, now=now)
+        and not session.state_at(now, seats_taken=1).more_needed
+    ):
+        # Already past the usual decision point, and the host alone meets the minimum: held.
+        session.status = GroupSession.Status.CONFIRMED
+    try:
+        with transaction.atomic():
+            session.save(force_insert=True)
+    except IntegrityError:
+        if create_token is not None:  # the same form sent twice at once: the other one won
+            _refuse_resent_form(create_token=create_token, host=host)
+        raise
     Participant.objects.create(session=session, user=host, status=Status.HOST)
     _invite(session=session, invitees=invitees, invited_by=host)
     _schedule_decision(session)
-    _schedule_follow_up(session)
-    _after_commit(tasks.host_reminders, session_id=session.pk)
+    publish(events.SessionScheduled(session_id=session.pk, ends_at=session.ends_at, created=True))
     return session
 
 
@@ -238,7 +272,7 @@ def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Part
         participant.status = Status.REGISTERED
         participant.waitlisted_at = None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        _after_commit(tasks.participant_promoted, participant_id=participant.pk, event=_event(participant))
+        publish(events.ParticipantPromoted(participant_id=participant.pk, event=_event(participant)))
     return promoted
 
 
@@ -274,8 +308,8 @@ def participant_join(*, session: GroupSession, user: User, now: datetime | None 
         else:
             participant.status, participant.waitlisted_at = status, waitlisted_at
             participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        task = tasks.participant_registered if status == Status.REGISTERED else tasks.participant_waitlisted
-        _after_commit(task, participant_id=participant.pk, event=_event(participant))
+        kind = events.ParticipantRegistered if status == Status.REGISTERED else events.ParticipantWaitlisted
+        publish(kind(participant_id=participant.pk, event=_event(participant)))
         return participant
 
 
@@ -298,7 +332,7 @@ def participant_leave(*, session: GroupSession, user: User, now: datetime | None
         participant.status, participant.waitlisted_at = Status.LEFT, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
         if had_seat:
-            _after_commit(tasks.participant_left, participant_id=participant.pk, event=_event(participant))
+            publish(events.ParticipantLeft(participant_id=participant.pk, event=_event(participant)))
         if had_seat and session.phase(now).can_leave:
             return _promote_from_waitlist(session, now=now)
         return []
@@ -356,17 +390,15 @@ def session_update(
         session.save()
         session.refresh_from_db(fields=["version"])
         if changed:
-            _after_commit(
-                tasks.session_updated,
-                session_id=session.pk,
-                version=session.version,
-                actor_id=actor.pk,
-                before=before,
+            publish(
+                events.SessionUpdated(
+                    session_id=session.pk, version=session.version, actor_id=actor.pk, before=before
+                )
             )
         if moved:
             _schedule_decision(session)
         if moved or details.duration != old_duration:
-            _schedule_follow_up(session)
+            publish(events.SessionScheduled(session_id=session.pk, ends_at=session.ends_at))
         _promote_from_waitlist(session, now=now)
         _invite(session=session, invitees=invitees, invited_by=actor)
         return session
@@ -394,9 +426,7 @@ def session_cancel(
         session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
         session.refresh_from_db(fields=["version"])
         # The host is told too when someone else (a program manager) cancelled their session.
-        _after_commit(
-            tasks.session_cancelled, session_id=session.pk, include_host=actor.pk != session.host_id
-        )
+        publish(events.SessionCancelled(session_id=session.pk, include_host=actor.pk != session.host_id))
         return session
 
 
@@ -414,14 +444,14 @@ def session_decide(*, session_id: int, now: datetime | None = None) -> str | Non
         if not state.more_needed:
             session.status = GroupSession.Status.CONFIRMED
             session.save(update_fields=["status", "updated_at"])
-            _after_commit(tasks.session_confirmed, session_id=session.pk)
+            publish(events.SessionConfirmed(session_id=session.pk))
         else:
             session.status = GroupSession.Status.CANCELLED
             session.cancel_reason = NOT_ENOUGH_PARTICIPANTS
             session.cancelled_at = now
             session.version = F("version") + 1
             session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
-            _after_commit(tasks.session_cancelled, session_id=session.pk, include_host=True)
+            publish(events.SessionCancelled(session_id=session.pk, include_host=True))
         return session.status
 
 
@@ -454,11 +484,10 @@ def participant_decline(*, session: GroupSession, user: User, now: datetime | No
         had_seat = participant.has_seat
         participant.status, participant.waitlisted_at = Status.DECLINED, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        _after_commit(
-            tasks.invitation_declined,
-            participant_id=participant.pk,
-            event=_event(participant),
-            had_seat=had_seat,
+        publish(
+            events.InvitationDeclined(
+                participant_id=participant.pk, event=_event(participant), had_seat=had_seat
+            )
         )
         if had_seat and session.phase(now).can_leave:
             _promote_from_waitlist(session, now=now)
@@ -550,18 +579,8 @@ def member_leave_program(*, program: Program, user: User, now: datetime | None =
 
 # A call token stays valid a little after the scheduled end, for sessions that run over.
 CALL_GRACE = timedelta(minutes=30)
-# How long after the end attendees are asked how it went (the follow-up task's delay).
-FOLLOW_UP_DELAY = tasks.FOLLOW_UP_DELAY
 MAX_NOTE = 2000
 MAX_COMMENT = 2000
-
-
-def _schedule_follow_up(session: GroupSession) -> None:
-    _after_commit(
-        tasks.session_follow_up.using(run_after=session.ends_at + FOLLOW_UP_DELAY),
-        session_id=session.pk,
-        ends_at=session.ends_at.isoformat(),
-    )
 
 
 def validate_https_url(url: str, *, field: str, label: str) -> str:
@@ -679,7 +698,7 @@ def session_call_ended(*, session_id: int, now: datetime | None = None) -> bool:
             return False
         session.call_ended_at = now
         session.save(update_fields=["call_ended_at", "updated_at"])
-        _after_commit(tasks.session_follow_up, session_id=session.pk, ends_at="")
+        publish(events.CallEnded(session_id=session.pk))
         return True
 
 
@@ -723,7 +742,7 @@ def attendance_update(
         )
         if any(row.attended for row in changed):
             # People marked present now get the feedback prompt too (once each).
-            _after_commit(tasks.feedback_requests, session_id=session.pk)
+            publish(events.AttendanceCorrected(session_id=session.pk))
         return len(changed)
 
 
@@ -755,7 +774,7 @@ def session_share_resources(
             session.resources_shared_at = now
         session.save(update_fields=["recording_url", "resources_note", "resources_shared_at", "updated_at"])
         if first_time:
-            _after_commit(tasks.resources_shared, session_id=session.pk)
+            publish(events.ResourcesShared(session_id=session.pk))
         return session
 
 

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC
 from urllib.parse import urlencode
 
@@ -12,19 +13,19 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from mentorcircle.accounts.http import AuthedRequest
 from mentorcircle.accounts.models import User
-from mentorcircle.core.http import AuthedRequest
+from mentorcircle.accounts.timezones import zone_for
 from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.pagination import paginate
-from mentorcircle.groupsessions import rules, selectors, services, video
+from mentorcircle.core.refusals import Refused
+from mentorcircle.groupsessions import ics, rules, selectors, services, video
 from mentorcircle.groupsessions.forms import CancelForm, FeedbackForm, InviteForm, ResourcesForm, SessionForm
 from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, SessionState
 from mentorcircle.groupsessions.tokens import feedback_read, rsvp_read
-from mentorcircle.notifications import ics
-from mentorcircle.notifications.selectors import unread_notices
 from mentorcircle.programs.models import Membership, Program
-from mentorcircle.programs.selectors import membership_get
+from mentorcircle.programs.selectors import membership_get, person_get_visible, shared_memberships
 from mentorcircle.programs.views import manager_view
 
 
@@ -40,7 +41,9 @@ def _creatable_programs(user: User) -> list[Program]:
 @login_required
 def personal_sessions(request: AuthedRequest) -> HttpResponse:
     tab = _tab(request)
-    page, query = paginate(request, selectors.sessions_for_person(user=request.user, tab=tab))
+    page, query = paginate(
+        request, selectors.sessions_for_person(user=request.user, tab=tab, with_cancelled=True)
+    )
     return render(
         request,
         "groupsessions/personal_sessions.html",
@@ -50,7 +53,6 @@ def personal_sessions(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "can_create": bool(_creatable_programs(request.user)),
-            "notices": unread_notices(user=request.user),
             "nav_section": "sessions",
         },
     )
@@ -81,7 +83,11 @@ def _create(
                 host=request.user,
                 details=form.details,
                 invitees=form.invitees_chosen(),
+                create_token=form.cleaned_data.get("create_token"),
             )
+        except services.SessionAlreadyCreated as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.session)
         except services.SessionError as error:
             form.add_service_error(error)
         else:
@@ -90,10 +96,34 @@ def _create(
     return render(request, template, {"form": form, "variant": variant, **extra})
 
 
+def _mentee_refusal(user: User) -> Refused | None:
+    """For someone who is only ever a mentee: who may schedule sessions, and where they can join
+    one instead. None for a mentor or manager (their programs have group sessions off)."""
+    memberships = Membership.objects.filter(user=user).select_related("program").order_by("program__name")
+    if not memberships or any(m.role in rules.CREATOR_ROLES for m in memberships):
+        return None
+    programs = [m.program for m in memberships]
+    links = [(f"Go to {program.name}", program.get_absolute_url()) for program in programs]
+    if len(programs) == 1:
+        return Refused(
+            f"Only mentors and program managers can schedule sessions in {programs[0].name}.",
+            hint="You can join sessions on the program page.",
+            links=links,
+        )
+    return Refused(
+        "Only mentors and program managers can schedule sessions in your programs.",
+        hint="You can join sessions on each program's page.",
+        links=links,
+    )
+
+
 @login_required
 def personal_session_create(request: AuthedRequest) -> HttpResponse:
     programs = _creatable_programs(request.user)
     if not programs:
+        refusal = _mentee_refusal(request.user)
+        if refusal:
+            raise refusal
         return render(request, "groupsessions/not_enabled.html", {"nav_section": "sessions"}, status=403)
     return _create(
         request,
@@ -108,7 +138,9 @@ def personal_session_create(request: AuthedRequest) -> HttpResponse:
 @manager_view
 def manager_sessions(request: AuthedRequest, program: Program) -> HttpResponse:
     tab = _tab(request)
-    page, query = paginate(request, selectors.sessions_for_program(program=program, tab=tab))
+    page, query = paginate(
+        request, selectors.sessions_for_program(program=program, tab=tab, with_cancelled=True)
+    )
     return render(
         request,
         "groupsessions/manager_sessions.html",
@@ -317,7 +349,11 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
     return JsonResponse(
         {
             "results": [
-                {"id": p.pk, "name": p.display_name, **({"email": p.email} if membership.is_manager else {})}
+                {
+                    "id": p.pk,
+                    "name": p.name_for(request.user, manages=membership.is_manager),
+                    **({"email": p.email} if membership.is_manager else {}),
+                }
                 for p in people
             ]
         }
@@ -350,9 +386,61 @@ def session_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         if count:
             messages.success(request, f"Invited {count} {'person' if count == 1 else 'people'}.")
+            spots_left = session.state_at(timezone.now()).spots_left
+            warning = seats_warning(spots_left=spots_left, people=count, verb="invited")
+            if warning:
+                messages.warning(request, warning)
         else:
             messages.success(request, "Everyone you picked was already invited or registered.")
     return redirect(session)
+
+
+def seats_warning(*, spots_left: int, people: int, verb: str = "selected") -> str:
+    """What to say when more people are invited than there are seats left ("" otherwise):
+    invitations hold no seat, so the first to accept get them."""
+    if people <= spots_left:
+        return ""
+    seats = f"{spots_left} seat{'s' if spots_left != 1 else ''} left" if spots_left else "No seats left"
+    who = f"{people} {'person' if people == 1 else 'people'} {verb}"
+    if not spots_left:
+        return f"{seats}, {who}. Everyone who accepts joins the waitlist, in the order they accept."
+    return f"{seats}, {who}. Seats go to whoever accepts first; the rest join the waitlist."
+
+
+@login_required
+def session_invite_check(request: AuthedRequest, pk: int) -> JsonResponse:
+    """For the invite box's script, as the selection changes: how many people the selection
+    would newly invite, the seats left, and the warning when those are more than the seats."""
+    session, membership = _managed(request, pk)
+    form = InviteForm(request.GET, session=session, can_invite_groups=membership.is_manager)
+    chosen = form.invitees_chosen() if form.is_valid() else services.Invitees()
+    people = len(
+        selectors.new_invitees(
+            session=session,
+            invited_by=request.user,
+            people=[person.pk for person in chosen.people],
+            cohorts=[cohort.pk for cohort in chosen.cohorts],
+            tags=[tag.pk for tag in chosen.tags],
+            everyone=chosen.everyone,
+        )
+    )
+    spots_left = session.state.spots_left  # type: ignore[attr-defined]
+    return JsonResponse(
+        {
+            "selected": people,
+            "spots_left": spots_left,
+            "warning": seats_warning(spots_left=spots_left, people=people),
+        }
+    )
+
+
+def _in_readers_zone(request: HttpRequest, participant: Participant) -> AbstractContextManager[object]:
+    """A page opened from an email's link shows times as the email did while the browser has
+    not told its zone yet (a member who never signed in: their program's zone)."""
+    if getattr(request, "timezone_known", True):
+        return nullcontext()
+    program_zone = participant.session.program.time_zone
+    return timezone.override(zone_for(user=participant.user, program_zone=program_zone))
 
 
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
@@ -379,19 +467,66 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     can_answer = answered is None and services.invitation_answerable(
         participant=participant, event=link.event, now=now
     )
+    with _in_readers_zone(request, participant):
+        return render(
+            request,
+            "groupsessions/rsvp.html",
+            {
+                "participant": participant,
+                "session": session,
+                "phase": session.phase(now),
+                "action": link.action,
+                "answered": answered,
+                "can_answer": can_answer,
+            },
+            # A POST that changed nothing (the link was used, or things changed since it was sent).
+            status=409 if request.method == "POST" and answered is None and not can_answer else 200,
+        )
+
+
+PROFILE_SESSIONS = 10
+
+
+@login_required
+def profile(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A person's page: who they are, the programs the viewer shares with them, and the
+    upcoming sessions they host that the viewer can see."""
+    person = person_get_visible(viewer=request.user, pk=pk)
     return render(
         request,
-        "groupsessions/rsvp.html",
+        "accounts/profile.html",
         {
-            "participant": participant,
-            "session": session,
-            "phase": session.phase(now),
-            "action": link.action,
-            "answered": answered,
-            "can_answer": can_answer,
+            "person": person,
+            "memberships": shared_memberships(viewer=request.user, person=person),
+            "sessions": selectors.for_display(
+                selectors.upcoming_hosted_by(host=person, viewer=request.user)[:PROFILE_SESSIONS],
+                user=request.user,
+            ),
+            "nav_section": "profile",
         },
-        # A POST that changed nothing (the link was used, or things changed since it was sent).
-        status=409 if request.method == "POST" and answered is None and not can_answer else 200,
+    )
+
+
+@login_required
+def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The program's page: its upcoming sessions."""
+    membership = membership_get(user=request.user, slug=slug)
+    page, query = paginate(
+        request,
+        selectors.sessions_for_program(program=membership.program, tab=selectors.FUTURE, with_cancelled=True),
+    )
+    return render(
+        request,
+        "programs/detail.html",
+        {
+            "program": membership.program,
+            "current_program": membership.program,
+            "nav_section": "program",
+            "membership": membership,
+            "sessions": selectors.for_display(page.object_list, user=request.user),
+            "page": page,
+            "query": query,
+        },
     )
 
 
@@ -566,9 +701,10 @@ def feedback_link(request: HttpRequest, token: str) -> HttpResponse:
     participant = selectors.participant_get(pk=participant_id) if participant_id else None
     if participant is None:
         return render(request, "groupsessions/rsvp_invalid.html", status=404)
-    return _feedback_page(
-        request, participant, action_url=request.path, preselect=request.GET.get("rating", "")
-    )
+    with _in_readers_zone(request, participant):
+        return _feedback_page(
+            request, participant, action_url=request.path, preselect=request.GET.get("rating", "")
+        )
 
 
 def _callback_session_id(token: str) -> int | None:

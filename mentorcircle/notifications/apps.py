@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "mentorcircle.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from mentorcircle.notifications import handlers
+
+        handlers.connect()

@@ -24,14 +24,24 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from mentorcircle.accounts.models import User
+from mentorcircle.accounts.timezones import zone_for
 from mentorcircle.core.templatetags.when import format_when
+from mentorcircle.core.validators import as_single_line
+from mentorcircle.groupsessions import ics
 from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, Phase
 from mentorcircle.groupsessions.selectors import seats_taken
 from mentorcircle.groupsessions.tokens import feedback_token, rsvp_token
-from mentorcircle.notifications import ics
-from mentorcircle.notifications.models import Delivery, FailedDelivery, preferences_for
+from mentorcircle.notifications.models import (
+    Delivery,
+    FailedDelivery,
+    HostUpdate,
+    Preferences,
+    preferences_for,
+)
+from mentorcircle.notifications.selectors import DIGEST_NAMES, HostDigest
 from mentorcircle.programs.models import Membership, ProgramInvitation
 
 
@@ -39,9 +49,10 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _zone(user: User) -> zoneinfo.ZoneInfo:
+def _zone(user: User, session: GroupSession) -> zoneinfo.ZoneInfo:
+    """The reader's zone (the program's for a member who never signed in, see zone_for)."""
     try:
-        return zoneinfo.ZoneInfo(user.time_zone or "UTC")
+        return zoneinfo.ZoneInfo(zone_for(user=user, program_zone=session.program.time_zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
 
@@ -242,7 +253,7 @@ def send_once(*, key: str, user: User, session: GroupSession, email: SessionEmai
 
 
 def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
-    with timezone.override(_zone(user)):
+    with timezone.override(_zone(user, session)):
         context = {
             "user": user,
             "session": session,
@@ -284,13 +295,13 @@ def _call_paragraph(participant: Participant, user: User) -> str:
     session = participant.session
     if session.phase(timezone.now()).call_open:
         return f"The call is open now. Your personal link: {join_url(participant)} (keep it to yourself)."
-    with timezone.override(_zone(user)):
+    with timezone.override(_zone(user, session)):
         opens = format_when(session.join_opens_at)
     return f"Your personal link to the call opens on {opens}: {join_url(participant)} (keep it to yourself)."
 
 
 def _when(session: GroupSession, user: User) -> str:
-    with timezone.override(_zone(user)):
+    with timezone.override(_zone(user, session)):
         return format_when(session.starts_at)
 
 
@@ -360,18 +371,30 @@ def left(participant: Participant, *, event: str) -> bool:
     return send_once(key=f"left:{participant.pk}:{event}", user=user, session=session, email=email)
 
 
+def _name(person: User, *, reader: User, session: GroupSession) -> str:
+    """`person` named as `reader` may see them (User.name_for): the session's program managers
+    see the name part of the email address of someone without a name, others "A member"."""
+    manages = not person.full_name and (
+        Membership.objects.filter(
+            user=reader, program_id=session.program_id, role=Membership.Role.MANAGER
+        ).exists()
+    )
+    return person.name_for(reader, manages=manages)
+
+
 def host_new_registration(participant: Participant, *, event: str) -> bool:
     session = participant.session
     host = session.host
-    if not preferences_for(host).new_registration_emails:
+    if preferences_for(host).registration_emails == Preferences.RegistrationEmails.NONE:
         return False
     spots_left = max(session.max_participants - seats_taken(session), 0)
+    name = _name(participant.user, reader=host, session=session)
     email = SessionEmail(
         kind="host-registration",
-        subject=f"{participant.user.display_name} registered for {session.title}",
+        subject=f"{name} registered for {session.title}",
         heading="New registration",
         paragraphs=[
-            f"{participant.user.display_name} registered for “{session.title}” on {_when(session, host)}.",
+            f"{name} registered for “{session.title}” on {_when(session, host)}.",
             f"{spots_left} spot{'s' if spots_left != 1 else ''} left.",
         ],
         actions=[("See who's coming", ics.session_url(session))],
@@ -381,14 +404,95 @@ def host_new_registration(participant: Participant, *, event: str) -> bool:
     )
 
 
+# A name in a digest's list is cut to this many characters.
+DIGEST_NAME_CHARS = 60
+# Each kind of update in a digest: (one person, several people), then the names.
+DIGEST_LINES = {
+    HostUpdate.Kind.REGISTERED: ("1 person registered", "{count} people registered"),
+    HostUpdate.Kind.LEFT: ("1 person left", "{count} people left"),
+    HostUpdate.Kind.PROMOTED: (
+        "1 person got a seat from the waitlist",
+        "{count} people got a seat from the waitlist",
+    ),
+}
+
+
+def _listed_names(names: list[str], count: int) -> str:
+    """ "A, B and C", or the first names and "and N more"."""
+    if count > len(names):
+        return f"{', '.join(names)} and {count - len(names)} more"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _digest_names(digest: HostDigest, *, reader: User, session: GroupSession) -> dict[str, list[str]]:
+    """The digest's names as `_name` shows them to the host (its query made once for them all),
+    each on one line, cut short, and isolated so that a right-to-left name does not reorder the
+    names around it."""
+    people = [person for kind_people in digest.people.values() for person in kind_people[:DIGEST_NAMES]]
+    manages = any(not person.full_name for person in people) and (
+        Membership.objects.filter(
+            user=reader, program_id=session.program_id, role=Membership.Role.MANAGER
+        ).exists()
+    )
+
+    def shown(person: User) -> str:
+        name = as_single_line(person.name_for(reader, manages=manages))
+        return f"\u2068{Truncator(name).chars(DIGEST_NAME_CHARS)}\u2069"
+
+    return {
+        kind: [shown(person) for person in shown_people[:DIGEST_NAMES]]
+        for kind, shown_people in digest.people.items()
+    }
+
+
+def host_digest(session: GroupSession, *, digest: HostDigest, window_end: datetime) -> bool:
+    """One email to the host per session per hour window (HostUpdate): who registered, left or
+    got a seat from the waitlist, and when the session filled up. Once per window."""
+    host = session.host
+    names = _digest_names(digest, reader=host, session=session)
+    lines = []
+    for kind, (one, several) in DIGEST_LINES.items():
+        count = digest.counts.get(kind, 0)
+        if count:
+            listed = _listed_names(names.get(kind, []), count)
+            lines.append(f"{(one if count == 1 else several).format(count=count)}: {listed}.")
+    with timezone.override(_zone(host, session)):
+        filled = [format_when(moment) for moment in digest.filled_at]
+    if filled:
+        lines.append(f"It filled up on {' and again on '.join(filled)}: every seat was taken.")
+    if not lines:
+        return False
+    spots_left = session.state_at(timezone.now()).spots_left
+    email = SessionEmail(
+        kind="host-digest",
+        subject=f"Registrations update: {session.title}",
+        heading="Registrations update",
+        paragraphs=[
+            f"Since the last update, for “{session.title}” on {_when(session, host)}:",
+            *lines,
+            f"Now {spots_left} spot{'s' if spots_left != 1 else ''} left."
+            if spots_left
+            else "Now the session is full: new registrations join the waitlist.",
+            "You get one of these an hour at most. To be told of each registration, or of none, "
+            "change your notification preferences.",
+        ],
+        actions=[("See who's coming", ics.session_url(session))],
+    )
+    stamp = window_end.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
+    return send_once(key=f"host-digest:{session.pk}:{stamp}", user=host, session=session, email=email)
+
+
 def host_declined(participant: Participant, *, event: str) -> bool:
     session = participant.session
     host = session.host
+    name = _name(participant.user, reader=host, session=session)
     email = SessionEmail(
         kind="host-declined",
-        subject=f"{participant.user.display_name} declined: {session.title}",
+        subject=f"{name} declined: {session.title}",
         heading="Invitation declined",
-        paragraphs=[f"{participant.user.display_name} declined your invitation to “{session.title}”."],
+        paragraphs=[f"{name} declined your invitation to “{session.title}”."],
         actions=[("View the session", ics.session_url(session))],
     )
     return send_once(key=f"host-declined:{participant.pk}:{event}", user=host, session=session, email=email)
@@ -403,7 +507,8 @@ def _rsvp_url(participant: Participant, action: str) -> str:
 
 def invitation(participant: Participant) -> bool:
     session, user = participant.session, participant.user
-    inviter = participant.invited_by.display_name if participant.invited_by else session.host.display_name
+    inviter = _name(participant.invited_by or session.host, reader=user, session=session)
+    host = _name(session.host, reader=user, session=session)
     accept, decline = _rsvp_url(participant, "accept"), _rsvp_url(participant, "decline")
     email = SessionEmail(
         kind="invitation",
@@ -411,8 +516,11 @@ def invitation(participant: Participant) -> bool:
         heading="You're invited",
         paragraphs=[
             f"{inviter} invited you to “{session.title}”, a group session on {_when(session, user)} "
-            f"({session.duration_label}), hosted by {session.host.display_name}.",
+            f"({session.duration_label}), hosted by {host}.",
             "Will you attend? Your answer counts toward the session's minimum and maximum.",
+            f"Seats are first come, first served: {session.max_participants} at most, the host "
+            "included. If the session is full when you accept, you join the waitlist and get the "
+            "first seat that frees up.",
         ],
         actions=[("Accept", accept), ("Decline", decline), ("View the session", ics.session_url(session))],
     )
@@ -424,7 +532,7 @@ def _changes(session: GroupSession, user: User, before: dict[str, Any] | None) -
     if not before:
         return []
     lines = []
-    with timezone.override(_zone(user)):
+    with timezone.override(_zone(user, session)):
         old_start = datetime.fromisoformat(before["starts_at"])
         if old_start != session.starts_at:
             lines.append(f"Time: {format_when(old_start)} → {format_when(session.starts_at)}")

@@ -94,8 +94,19 @@ class Preferences(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    new_registration_emails = models.BooleanField(
-        "Email me when someone registers for a session I host", default=True
+
+    class RegistrationEmails(models.TextChoices):
+        EACH = "each", "Each one"
+        DIGEST = "digest", "Hourly digest"
+        NONE = "none", "None"
+
+    # The host of a big session is not flooded: by default the first registration is told at
+    # once and the rest (and leaves, promotions, filling up) in one email an hour (HostUpdate).
+    registration_emails = models.CharField(
+        "Registrations to my sessions",
+        max_length=10,
+        choices=RegistrationEmails.choices,
+        default=RegistrationEmails.DIGEST,
     )
     missed_session_emails = models.BooleanField(
         "Email me the recording when I miss a session I registered for", default=True
@@ -112,3 +123,40 @@ class Preferences(models.Model):
 def preferences_for(user: "User") -> Preferences:
     preferences, _ = Preferences.objects.get_or_create(user=user)
     return preferences
+
+
+class HostUpdate(models.Model):
+    """Something the host of a session hears of in their hourly digest: a registration, a
+    person who left, a promotion from the waitlist, the session filling up.
+
+    Written by the tasks that run on those events (once per event: `key`); the digest of the
+    hour window claims the rows it tells of (`digest_window`, the end of that window), so every
+    row is told once. The first registration of a session is emailed at once instead
+    (`told_at_once`), and so is the session filling up with it.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", "Registered"
+        LEFT = "left", "Left"
+        PROMOTED = "promoted", "Promoted from the waitlist"
+        FILLED = "filled", "Filled up"
+
+    session = models.ForeignKey("groupsessions.GroupSession", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Who registered, left or was promoted (none for FILLED).
+    participant = models.ForeignKey(
+        "groupsessions.Participant", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    told_at_once = models.BooleanField(default=False)
+    digest_window = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(fields=["session", "digest_window", "created_at"], name="host_update_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -18,15 +18,13 @@ from django.utils.text import Truncator
 from django_tasks import task
 from django_tasks.base import Task
 
-from mentorcircle.groupsessions.models import GroupSession, Participant
-from mentorcircle.notifications import emails
-from mentorcircle.notifications.models import Notice
+from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY, GroupSession, Participant
+from mentorcircle.notifications import emails, selectors, services
+from mentorcircle.notifications.models import HostUpdate, Notice, Preferences, preferences_for
 from mentorcircle.programs.models import Membership, ProgramInvitation
 
 Status = Participant.Status
 REMINDERS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
-# How long after the end attendees are asked how it went.
-FOLLOW_UP_DELAY = timedelta(minutes=10)
 
 
 def email_task(function: Callable[..., None]) -> Task[..., None]:
@@ -86,7 +84,7 @@ def participant_registered(*, participant_id: int, event: str) -> None:
         return
     schedule_reminders(participant)  # first: a failing email must not cost the seat its reminders
     emails.registration_confirmed(participant, event=event)
-    emails.host_new_registration(participant, event=event)
+    _tell_host(participant, kind=HostUpdate.Kind.REGISTERED, event=event)
 
 
 @email_task
@@ -104,6 +102,7 @@ def participant_promoted(*, participant_id: int, event: str) -> None:
         return
     schedule_reminders(participant)
     emails.promoted(participant, event=event)
+    _tell_host(participant, kind=HostUpdate.Kind.PROMOTED, event=event)
 
 
 @email_task
@@ -112,6 +111,45 @@ def participant_left(*, participant_id: int, event: str) -> None:
     if participant is None:
         return
     emails.left(participant, event=event)
+    _tell_host(participant, kind=HostUpdate.Kind.LEFT, event=event)
+
+
+def _tell_host(participant: Participant, *, kind: str, event: str) -> None:
+    """The host hears of registrations as they chose: each one by email; an hourly digest (the
+    default: the first registration at once, then one email an hour at most, with leaves,
+    promotions and the session filling up); or nothing."""
+    choice = preferences_for(participant.session.host).registration_emails
+    if choice == Preferences.RegistrationEmails.EACH:
+        if kind == HostUpdate.Kind.REGISTERED:
+            emails.host_new_registration(participant, event=event)
+        return
+    if choice != Preferences.RegistrationEmails.DIGEST:
+        return
+    recorded = services.host_update_record(participant=participant, kind=kind, event=event)
+    if recorded.digest_due is not None:
+        host_digest.using(run_after=recorded.digest_due).enqueue(
+            session_id=participant.session_id, window_end=recorded.digest_due.isoformat()
+        )
+    if recorded.first:
+        emails.host_new_registration(participant, event=event)
+
+
+@email_task
+def host_digest(*, session_id: int, window_end: str) -> None:
+    """At the end of an hour window, the host's one email about what happened in it (and before
+    it, untold). The updates are claimed first, then sent once under the window's key, so a
+    rerun or a duplicate sends nothing twice."""
+    session = GroupSession.objects.select_related("host", "program").filter(pk=session_id).first()
+    if session is None:
+        return
+    end = datetime.fromisoformat(window_end)
+    services.host_updates_claim(session=session, window_end=end)
+    phase = session.phase(timezone.now())
+    if phase.is_cancelled or phase.is_over:
+        return
+    if preferences_for(session.host).registration_emails == Preferences.RegistrationEmails.NONE:
+        return
+    emails.host_digest(session, digest=selectors.host_digest(session=session, window_end=end), window_end=end)
 
 
 @email_task
@@ -194,14 +232,6 @@ def session_confirmed(*, session_id: int) -> None:
         if participant.session.status != GroupSession.Status.CONFIRMED:
             return
         emails.session_confirmed(participant)
-
-
-@task()
-def decide_session(*, session_id: int) -> None:
-    """Runs at the session's decision time (the `decide_sessions` command is the safety net)."""
-    from mentorcircle.groupsessions.services import session_decide
-
-    session_decide(session_id=session_id)
 
 
 @email_task

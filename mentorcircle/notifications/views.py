@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentorcircle.core.http import AuthedRequest
-from mentorcircle.notifications import ics, selectors, services
+from mentorcircle.accounts.http import AuthedRequest
+from mentorcircle.groupsessions import ics
+from mentorcircle.notifications import selectors, services
 from mentorcircle.notifications.emails import absolute_url
 from mentorcircle.notifications.forms import PreferencesForm
 from mentorcircle.notifications.models import preferences_for
@@ -16,7 +17,8 @@ from mentorcircle.notifications.models import preferences_for
 @login_required
 def preferences(request: AuthedRequest) -> HttpResponse:
     prefs = preferences_for(request.user)
-    form = PreferencesForm(request.POST or None, instance=prefs)
+    hosts = selectors.hosts_sessions(user=request.user)
+    form = PreferencesForm(request.POST or None, instance=prefs, hosts=hosts)
     if request.method == "POST" and form.is_valid():
         services.preferences_update(preferences=prefs, **form.cleaned_data)
         messages.success(request, "Saved!")

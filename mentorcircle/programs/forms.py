@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 
+from mentorcircle.accounts.timezones import timezone_names
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.core.validators import single_line
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
@@ -33,6 +34,12 @@ def _server_address(value: str, *, example: str, path_allowed: bool) -> str:
 
 
 class ProgramSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,  # left out of a post: the saved zone stays
+        help_text="Members who have never signed in see times in this zone, on pages and in emails. "
+        "Everyone else sees their own.",
+    )
     # Plain text fields, checked by _server_address (stricter than a URL field: https only).
     jitsi_url = forms.CharField(
         label="Jitsi Meet server",
@@ -56,6 +63,7 @@ class ProgramSettingsForm(forms.ModelForm):
             "default_max_participants",
             "decision_hours_before",
             "join_minutes_before",
+            "time_zone",
             "video_service",
             "jitsi_url",
             "jitsi_app_id",
@@ -71,6 +79,9 @@ class ProgramSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
+            (name, name.replace("_", " ")) for name in timezone_names()
+        ]
         self.fields["jitsi_url"].help_text = f"Leave blank for {settings.JITSI_URL}."
         self.fields["jitsi_app_secret"].help_text = "The secret your Jitsi server signs tokens with."
         self.fields["bbb_secret"].help_text = "Your BigBlueButton server's shared secret (bbb-conf --secret)."
@@ -83,6 +94,9 @@ class ProgramSettingsForm(forms.ModelForm):
                     if len(saved) >= 8
                     else "A secret is saved. Leave blank to keep it."
                 )
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
     def clean_jitsi_url(self) -> str:
         return _server_address(

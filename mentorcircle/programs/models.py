@@ -45,6 +45,12 @@ class Program(models.Model):
         validators=[MaxValueValidator(120)],
         help_text="Minutes before start.",
     )
+    time_zone = models.CharField(
+        "Time zone",
+        max_length=64,
+        default="UTC",
+        help_text="Times are shown in this zone to members who have never signed in.",
+    )
     # Video calls. Secrets are kept server side and never shown back in full.
     video_service = models.CharField(
         "Video service", max_length=10, choices=VideoService.choices, default=VideoService.JITSI
@@ -79,7 +85,7 @@ class Program(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("programs:detail", args=[self.slug])
+        return reverse("groupsessions:program", args=[self.slug])
 
 
 class Cohort(models.Model):

@@ -1,5 +1,8 @@
+from urllib.parse import urlsplit
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import Resolver404, resolve
 
 from mentorcircle.accounts.models import User
 from mentorcircle.programs.models import Membership, Program, ProgramInvitation
@@ -68,3 +71,50 @@ def invitation_for(*, user: User, slug: str) -> ProgramInvitation:
 
 def invitations_of(*, user: User) -> QuerySet[ProgramInvitation]:
     return ProgramInvitation.objects.select_related("program").filter(email=user.email.lower())
+
+
+def person_get_visible(*, viewer: User, pk: int) -> User:
+    """The person if the viewer shares a program with them (or is them), else 404."""
+    if viewer.pk == pk:
+        return viewer
+    shared = Membership.objects.filter(user_id=pk, program__memberships__user=viewer).exists()
+    if not shared:
+        raise Http404("No such person.")
+    return User.objects.get(pk=pk)
+
+
+def shared_memberships(*, viewer: User, person: User) -> QuerySet[Membership]:
+    """The person's memberships in the programs the viewer is also in."""
+    return (
+        Membership.objects.filter(user=person, program__memberships__user=viewer)
+        .select_related("program")
+        .order_by("program__name")
+    )
+
+
+def account_program(*, user: User | None, next_path: str = "") -> Program | None:
+    """The program the sign-in pages and emails may name for this person: the one in the page
+    they are headed to (a /programs/<slug>/ or /manage/<slug>/ address) if they belong to it,
+    else their only program. None for someone unknown or in several programs."""
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = Membership.objects.filter(user=user).select_related("program")
+    slug = _slug_in(next_path)
+    if slug:
+        headed_to = memberships.filter(program__slug=slug).first()
+        if headed_to:
+            return headed_to.program
+    only = list(memberships[:2])
+    return only[0].program if len(only) == 1 else None
+
+
+def _slug_in(path: str) -> str:
+    """The program slug of a site path, if it names one."""
+    if not path.startswith("/") or path.startswith("//"):
+        return ""
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        return ""
+    slug = match.kwargs.get("slug")
+    return slug if isinstance(slug, str) else ""

@@ -11,8 +11,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from mentorcircle.accounts.models import User
+from mentorcircle.accounts.timezones import is_valid_timezone
+from mentorcircle.core.events import publish
 from mentorcircle.core.validators import as_single_line
-from mentorcircle.notifications import tasks
+from mentorcircle.programs.events import MembersAdded, ProgramInvitationsMade
 from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
 
 
@@ -36,10 +38,15 @@ def program_update_settings(
     default_max_participants: int,
     decision_hours_before: int,
     join_minutes_before: int,
+    time_zone: str | None = None,
     **video: str,
 ) -> Program:
     """Save the program's settings; `video` holds the "Video calls" fields (VIDEO_FIELDS), and
-    a secret left blank keeps the saved one."""
+    a secret left blank keeps the saved one, as does a time zone left out."""
+    if time_zone is not None:
+        if not is_valid_timezone(time_zone):
+            raise ValueError(f"Unknown time zone: {time_zone!r}")
+        program.time_zone = time_zone
     program.allow_group_sessions = allow_group_sessions
     program.default_min_participants = default_min_participants
     program.default_max_participants = default_max_participants
@@ -59,34 +66,20 @@ def program_update_settings(
 
 
 def _invite_on_commit(membership_ids: list[int], invited_by: User) -> None:
-    """Once committed, queue the emails telling people they were added (in tasks of a hundred
-    people each): the request sends none itself, however many it added.
-
-    The one place programs' services reach up the chain (accounts <- programs <- groupsessions
-    <- notifications): this email, like every email, is sent by a notifications task. Only IDs
-    and the inviter's name cross, after the commit."""
-    name, size = invited_by.display_name, tasks.INVITATIONS_PER_TASK
-    chunks = [membership_ids[start : start + size] for start in range(0, len(membership_ids), size)]
-
-    def enqueue() -> None:
-        for chunk in chunks:
-            tasks.member_invitations.enqueue(membership_ids=chunk, invited_by_name=name)
-
-    if chunks:
-        transaction.on_commit(enqueue)
+    """Once committed, the people added are told (by whoever subscribes: notifications emails
+    them in the background; the request sends nothing itself, however many it added)."""
+    if membership_ids:
+        publish(MembersAdded(membership_ids=tuple(membership_ids), invited_by_name=invited_by.display_name))
 
 
 def _program_invitations_on_commit(invitation_ids: list[int], invited_by: User) -> None:
-    """Once committed, queue the invitations to join (in tasks of a hundred people each)."""
-    name, size = invited_by.display_name, tasks.INVITATIONS_PER_TASK
-    chunks = [invitation_ids[start : start + size] for start in range(0, len(invitation_ids), size)]
-
-    def enqueue() -> None:
-        for chunk in chunks:
-            tasks.program_invitations.enqueue(invitation_ids=chunk, invited_by_name=name)
-
-    if chunks:
-        transaction.on_commit(enqueue)
+    """Once committed, the people invited are asked to join."""
+    if invitation_ids:
+        publish(
+            ProgramInvitationsMade(
+                invitation_ids=tuple(invitation_ids), invited_by_name=invited_by.display_name
+            )
+        )
 
 
 def _program_invite(

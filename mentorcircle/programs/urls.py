@@ -4,6 +4,5 @@ from mentorcircle.programs import views
 
 app_name = "programs"
 urlpatterns = [
-    path("<slug:slug>/", views.program_detail, name="detail"),
     path("<slug:slug>/join/", views.program_join, name="join"),
 ]

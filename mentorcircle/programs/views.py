@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from mentorcircle.core.http import AuthedRequest
+from mentorcircle.accounts.http import AuthedRequest
 from mentorcircle.core.pagination import paginate
-from mentorcircle.groupsessions.selectors import FUTURE, for_display, sessions_for_program
+from mentorcircle.core.refusals import Refused
 from mentorcircle.programs import selectors, services
 from mentorcircle.programs.forms import (
     MemberAddForm,
@@ -24,35 +24,23 @@ View = Callable[..., HttpResponse]
 
 
 def manager_view(view: View) -> View:
-    """Signed-in program managers of `slug` only; everyone else gets 404."""
+    """Signed-in program managers of `slug` only. The program's other members are told so (403,
+    with a link to the program's page); people outside it get 404, as if it did not exist."""
 
     @login_required
     @wraps(view)
     def wrapper(request: AuthedRequest, slug: str, *args: object, **kwargs: object) -> HttpResponse:
-        program = selectors.program_get_for_manager(user=request.user, slug=slug)
+        membership = selectors.membership_get(user=request.user, slug=slug)
+        program = membership.program
+        if not membership.is_manager:
+            raise Refused(
+                f"Only program managers of {program.name} can see this page.",
+                links=[(f"Go to {program.name}", program.get_absolute_url())],
+            )
         request.program = program  # type: ignore[attr-defined]  # read by the navigation
         return view(request, program, *args, **kwargs)
 
     return wrapper
-
-
-@login_required
-def program_detail(request: AuthedRequest, slug: str) -> HttpResponse:
-    membership = selectors.membership_get(user=request.user, slug=slug)
-    page, query = paginate(request, sessions_for_program(program=membership.program, tab=FUTURE))
-    return render(
-        request,
-        "programs/detail.html",
-        {
-            "program": membership.program,
-            "current_program": membership.program,
-            "nav_section": "program",
-            "membership": membership,
-            "sessions": for_display(page.object_list, user=request.user),
-            "page": page,
-            "query": query,
-        },
-    )
 
 
 @login_required

@@ -1,5 +1,13 @@
+import pytest
+
 from mentorcircle.accounts.models import User
-from mentorcircle.accounts.services import user_detect_timezone, user_update_profile
+from mentorcircle.accounts.services import (
+    TimezoneError,
+    user_detect_timezone,
+    user_keep_timezone,
+    user_update_profile,
+    user_use_timezone,
+)
 from tests.factories import UserFactory
 
 
@@ -44,3 +52,39 @@ def test_update_profile_trims_text_and_saves_the_zone(db):
         "Bio",
         "Asia/Tokyo",
     )
+
+
+# ---- The time zone banner's answers -------------------------------------------------------------
+
+
+def test_use_timezone_saves_the_zone_and_forgets_an_earlier_keep(db):
+    person = UserFactory(time_zone="UTC", time_zone_declined="Asia/Tokyo")
+
+    user_use_timezone(user=person, zone="Europe/Berlin")
+
+    saved = User.objects.get(pk=person.pk)
+    assert (saved.time_zone, saved.time_zone_declined) == ("Europe/Berlin", "")
+
+
+def test_keep_timezone_keeps_the_zone_and_remembers_the_one_turned_down(db):
+    person = UserFactory(time_zone="UTC")
+
+    user_keep_timezone(user=person, declined="Europe/Berlin")
+
+    saved = User.objects.get(pk=person.pk)
+    assert (saved.time_zone, saved.time_zone_declined) == ("UTC", "Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    "zone", ["", "Mars/Olympus_Mons", "US/Eastern", "europe/berlin", "Europe/Berlin\r\nX: y", "A" * 200]
+)
+def test_an_unknown_zone_is_refused_and_changes_nothing(db, zone):
+    person = UserFactory(time_zone="UTC", time_zone_declined="Asia/Tokyo")
+
+    with pytest.raises(TimezoneError):
+        user_use_timezone(user=person, zone=zone)
+    with pytest.raises(TimezoneError):
+        user_keep_timezone(user=person, declined=zone)
+
+    saved = User.objects.get(pk=person.pk)
+    assert (saved.time_zone, saved.time_zone_declined) == ("UTC", "Asia/Tokyo")

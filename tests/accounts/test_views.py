@@ -26,7 +26,7 @@ def test_public_profile_is_seen_only_by_people_sharing_a_program_or_oneself(
     person = getattr(personas, subject)
     client.force_login(getattr(personas, viewer))
 
-    response = client.get(reverse("accounts:profile", args=[person.pk]))
+    response = client.get(reverse("groupsessions:profile", args=[person.pk]))
 
     if viewer in PROFILE_VISIBILITY[subject]:
         assert response.status_code == 200
@@ -39,7 +39,7 @@ def test_public_profile_is_seen_only_by_people_sharing_a_program_or_oneself(
 def test_public_profile_of_nobody_is_not_found(client, personas):
     client.force_login(personas.manager)
 
-    assert client.get(reverse("accounts:profile", args=[999_999])).status_code == 404
+    assert client.get(reverse("groupsessions:profile", args=[999_999])).status_code == 404
 
 
 def test_public_profile_shows_only_the_programs_the_viewer_shares(client, personas):
@@ -47,7 +47,7 @@ def test_public_profile_shows_only_the_programs_the_viewer_shares(client, person
     MembershipFactory(program=personas.other_program, user=personas.mentor, role=Membership.Role.MENTOR)
     client.force_login(personas.mentee)
 
-    text = page_text(client.get(reverse("accounts:profile", args=[personas.mentor.pk])))
+    text = page_text(client.get(reverse("groupsessions:profile", args=[personas.mentor.pk])))
 
     assert "Mentor · Alpha Mentoring" in text
     assert "Beta Program" not in text
@@ -55,7 +55,7 @@ def test_public_profile_shows_only_the_programs_the_viewer_shares(client, person
 
 def test_public_profile_shows_headline_and_bio_and_edit_link_only_to_oneself(client, personas):
     User.objects.filter(pk=personas.mentor.pk).update(headline="Staff engineer", bio="Ask me about queues.")
-    url = reverse("accounts:profile", args=[personas.mentor.pk])
+    url = reverse("groupsessions:profile", args=[personas.mentor.pk])
 
     client.force_login(personas.mentee)
     text = page_text(client.get(url))
@@ -67,11 +67,11 @@ def test_public_profile_shows_headline_and_bio_and_edit_link_only_to_oneself(cli
     assert "Edit profile" in page_text(client.get(url))
 
 
-@pytest.mark.parametrize("path_name", ["accounts:profile", "accounts:settings"])
+@pytest.mark.parametrize("path_name", ["groupsessions:profile", "accounts:settings"])
 def test_signed_out_visitor_is_sent_to_sign_in_with_next(client, personas, path_name):
     path = (
         reverse(path_name, args=[personas.mentor.pk])
-        if path_name == "accounts:profile"
+        if path_name == "groupsessions:profile"
         else reverse(path_name)
     )
 

@@ -120,7 +120,7 @@ def sign_in(page: Page, live_server, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     try:
-        expect(page.locator("details.usermenu")).to_be_attached()
+        expect(page.locator(".usermenu")).to_be_attached()
     except AssertionError:
         errors = page.locator(".alert-error, .error").all_inner_texts()
         raise AssertionError(f"Signing in as {email} failed on {page.url}: {errors}") from None
@@ -179,7 +179,7 @@ def open_user_menu(page: Page, name: str) -> Locator:
 def sign_out(page: Page, name: str) -> None:
     """Sign out through the menu under the person's name."""
     open_user_menu(page, name).get_by_role("button", name="Sign out").click()
-    expect(page.locator("details.usermenu")).not_to_be_attached()
+    expect(page.locator(".usermenu")).not_to_be_attached()
 
 
 def program_member(program, role: str, full_name: str, **kwargs):

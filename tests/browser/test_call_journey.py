@@ -23,7 +23,7 @@ from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import Locator, Page, Route, expect
 
 from mentorcircle.groupsessions import services
-from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY, GroupSession, Participant
 from mentorcircle.programs.models import Membership
 from tests.browser.conftest import (
     expect_toast,
@@ -246,7 +246,7 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     assert Participant.objects.get(session=session, user=rafa).attended
 
     # The follow-up runs 10 minutes after the end: "How was …?" reaches her through SMTP.
-    time_machine.move_to(session.ends_at + services.FOLLOW_UP_DELAY + timedelta(minutes=1))
+    time_machine.move_to(session.ends_at + FOLLOW_UP_DELAY + timedelta(minutes=1))
     run_worker()
     follow_up = DBTaskResult.objects.filter(task_path__endswith="session_follow_up")
     assert list(follow_up.values_list("status", flat=True)) == ["SUCCESSFUL"]
@@ -261,7 +261,7 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     signed_out.goto(rating_link)
     wait_until_time_zone_known(signed_out)
     expect(signed_out.get_by_role("heading", name=f"How was “{TITLE}”?", level=1)).to_be_visible()
-    expect(signed_out.locator("details.usermenu")).not_to_be_attached()
+    expect(signed_out.locator(".usermenu")).not_to_be_attached()
     expect(signed_out.get_by_role("radio", name="5")).to_be_checked()
     look(signed_out, "call-07-feedback-page")
     signed_out.get_by_role("button", name="Send feedback").click()

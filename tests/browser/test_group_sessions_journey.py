@@ -5,6 +5,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -250,12 +251,17 @@ def test_host_edits_then_cancels_a_session(page: Page, live_server, transactiona
     session.refresh_from_db()
     assert session.status == GroupSession.Status.CANCELLED
 
+    # Until its time has passed, a cancelled session stays under Future, marked; it never took
+    # place, so Past does not list it.
     open_user_menu(page, "Theo Mentor").get_by_role("link", name="Personal", exact=True).click()
-    expect(page.get_by_text("No upcoming sessions.")).to_be_visible()
-    expect(session_row(page, "Portfolio review, second edition")).to_have_count(0)
+    row = session_row(page, "Portfolio review, second edition")
+    expect(row.locator(".pill")).to_have_text(["Cancelled"])
+    expect(row).to_contain_text("Cancelled: I'm ill; we'll pick a new date soon.")
+    expect(row.get_by_role("button", name="Session actions")).to_have_count(0)
+    look(page, "sessions-20-host-future-with-cancelled")
     page.get_by_role("navigation", name="When").get_by_role("link", name="Past").click()
-    expect(session_row(page, "Portfolio review, second edition")).to_contain_text("Cancelled")
-    look(page, "sessions-20-host-past-with-cancelled")
+    expect(page.get_by_text("No past sessions.")).to_be_visible()
+    expect(session_row(page, "Portfolio review, second edition")).to_have_count(0)
 
     # A member who had not joined finds no way in.
     other = new_context().new_page()
@@ -322,3 +328,99 @@ def test_copy_link_puts_the_session_page_url_on_the_clipboard(page: Page, live_s
     expect_toast(page, "Link copied")
     assert page.evaluate("navigator.clipboard.readText()") == page.url == url
     look(page, "sessions-26-page-link-copied")
+
+
+def fill_create_form(page: Page, title: str, start: datetime) -> None:
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Describe the objective of your masterclass").fill("Portfolios that get interviews.")
+    page.get_by_label("Start time").fill(f"{start:%Y-%m-%dT%H:%M}")
+
+
+def test_sending_the_create_form_again_after_going_back_makes_one_session(
+    page: Page, live_server, transactional_db
+):
+    program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
+    mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
+    start = datetime.combine(next_month_day(20), datetime.min.time()).replace(hour=9)
+
+    sign_in(page, live_server, mentor.email, PASSWORD)
+    page.get_by_role("link", name="Create a session").click()
+    fill_create_form(page, "Breaking into product design", start)
+    page.get_by_role("button", name="Create session").click()
+    expect_toast(page, "Created!")
+
+    page.go_back()
+    expect(page.get_by_label("Title")).to_have_value("Breaking into product design")
+    page.get_by_role("button", name="Create session").click()
+
+    session = GroupSession.objects.get()
+    expect(page.get_by_role("heading", name="Breaking into product design", level=1)).to_be_visible()
+    assert page.url == f"{live_server.url}{session.get_absolute_url()}"
+    expect(page.get_by_role("status").filter(has_text="This session was already created.")).to_be_visible()
+    look(page, "sessions-27-sent-again-opens-the-session")
+    assert GroupSession.objects.count() == 1
+
+    # A double click on a fresh form makes one session too.
+    page.goto(f"{live_server.url}{reverse('personal:session_create')}")
+    fill_create_form(page, "Second edition", start)
+    page.get_by_role("button", name="Create session").dblclick()
+    expect(page.get_by_role("heading", name=re.compile("Sessions|Second edition"), level=1)).to_be_visible()
+    page.wait_for_load_state("load")
+    assert GroupSession.objects.filter(title="Second edition").count() == 1
+
+
+def test_a_start_inside_the_decision_window_is_explained_beside_the_field_and_on_the_page(
+    page: Page, live_server, transactional_db
+):
+    program = ProgramFactory(name="Alpha Mentoring", slug="alpha")  # decided 24 hours before
+    mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
+    paris = zoneinfo.ZoneInfo(TIME_ZONE)
+    soon = (timezone.now().astimezone(paris) + timedelta(hours=3)).replace(second=0, microsecond=0)
+
+    sign_in(page, live_server, mentor.email, PASSWORD)
+    page.get_by_role("link", name="Create a session").click()
+    note = page.locator("[data-decision-note]")
+    expect(note).to_have_text("")
+    fill_create_form(page, "Last-minute portfolio clinic", soon)
+    expect(note).to_contain_text("This start is less than 24 hours away")
+    expect(note).to_contain_text(
+        "With a minimum of 1 (the host), the session is confirmed as soon as it is created."
+    )
+
+    page.get_by_label("Minimum participants").fill("3")
+    expect(note).to_contain_text("decided halfway there, on ")
+    expect(note).to_contain_text(
+        f"({TIME_ZONE}): below the minimum then, it is cancelled and everyone is told."
+    )
+    look(page, "sessions-28-create-start-inside-decision-window")
+    page.set_viewport_size({"width": 390, "height": 844})
+    look(page, "sessions-29-create-start-inside-decision-window-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.get_by_label("Start time").fill(f"{soon + timedelta(days=30):%Y-%m-%dT%H:%M}")
+    expect(note).to_have_text("")
+    page.get_by_label("Start time").fill(f"{soon:%Y-%m-%dT%H:%M}")
+    page.get_by_role("button", name="Create session").click()
+    expect_toast(page, "Created!")
+
+    session = GroupSession.objects.get()
+    assert session.decide_at - timezone.now() < timedelta(hours=1, minutes=31)
+    decided = session.decide_at.astimezone(paris)
+    session_row(page, "Last-minute portfolio clinic").get_by_role(
+        "link", name="Last-minute portfolio clinic"
+    ).click()
+    expect(page.locator(".quorum")).to_have_text(
+        "2 more needed for this session to be held. It needs 3 participants (the host counts as 1) by "
+        f"{decided:%a} {decided.day} {decided:%b %Y, %H:%M} ({TIME_ZONE}), "
+        "or it is cancelled and everyone is told."
+    )
+    look(page, "sessions-30-page-says-when-it-is-decided")
+
+    # The edit form leaves an unchanged start alone, and explains a start moved into the window.
+    page.get_by_role("button", name="Session actions").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
+    expect(page.get_by_role("heading", name="Edit session", level=1)).to_be_visible()
+    expect(note).to_have_text("")
+    page.get_by_label("Start time").fill(f"{soon + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    expect(note).to_contain_text("decided halfway there")
+    look(page, "sessions-31-edit-start-inside-decision-window")

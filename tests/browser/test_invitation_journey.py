@@ -71,7 +71,7 @@ def test_guest_accepts_from_the_email_and_another_answers_in_the_app(
     signed_out.goto(accept_url)
     expect(signed_out.get_by_role("heading", name="Writing a CV that gets read", level=1)).to_be_visible()
     expect(signed_out.get_by_text("Accept the invitation and take a seat?")).to_be_visible()
-    expect(signed_out.locator("details.usermenu")).not_to_be_attached()
+    expect(signed_out.locator(".usermenu")).not_to_be_attached()
     look(signed_out, "invitation-02-email-link-confirm")
     signed_out.get_by_role("button", name="Accept invitation").click()
     expect(signed_out.get_by_text("You're registered", exact=True)).to_be_visible()

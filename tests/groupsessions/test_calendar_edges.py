@@ -86,5 +86,5 @@ def test_an_existing_session_at_the_end_of_the_calendar_shows_without_error(clie
     client.force_login(personas.mentee)
 
     assert client.get(session.get_absolute_url()).status_code == 200
-    assert client.get(reverse("programs:detail", args=["alpha"])).status_code == 200
+    assert client.get(reverse("groupsessions:program", args=["alpha"])).status_code == 200
     assert client.get(reverse("personal:sessions")).status_code == 200

@@ -8,6 +8,7 @@ configured: the SQLite file (writers queue on the IMMEDIATE lock) or PostgreSQL 
 import random
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -161,6 +162,34 @@ def test_simultaneous_joins_and_leaves_never_overfill_the_session(personas, smal
     assert errors == []
     statuses = Counter(Participant.objects.filter(session=small_room).values_list("status", flat=True))
     assert statuses == {Status.HOST: 1, Status.LEFT: 9, Status.REGISTERED: 9, Status.WAITLISTED: 82}
+
+
+def test_one_create_form_sent_many_times_at_once_makes_one_session(personas):
+    token = uuid.uuid4()
+    starts_at = timezone.now() + timedelta(days=7)
+    form = services.SessionDetails(
+        title="Negotiating your first salary",
+        description="We practise real offers.",
+        starts_at=starts_at,
+        duration=timedelta(hours=1),
+        min_participants=1,
+        max_participants=40,
+    )
+
+    def send(i: int) -> int:
+        try:
+            return services.session_create(
+                program=personas.program, host=personas.mentor, details=form, create_token=token
+            ).pk
+        except services.SessionAlreadyCreated as again:
+            return -again.session.pk  # negative: this one was told the session already existed
+
+    results, errors = all_at_once(20, send)
+
+    assert errors == []
+    [session] = GroupSession.objects.all()
+    assert sorted(results) == [-session.pk] * 19 + [session.pk]
+    assert list(session.participants.values_list("status", flat=True)) == [Status.HOST]
 
 
 @pytest.mark.postgres_only

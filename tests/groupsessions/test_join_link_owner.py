@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from mentorcircle.groupsessions import services
-from mentorcircle.groupsessions.models import Participant
+from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY, Participant
 from mentorcircle.notifications.models import Notice
 from mentorcircle.notifications.selectors import unread_notices
 from tests.groupsessions.conftest import STARTS, create_session
@@ -50,7 +50,7 @@ def test_the_how_was_it_notice_goes_away_once_answered(
             session=session, user=personas.mentee, now=STARTS - timedelta(days=1)
         )
     services.participant_enter_call(participant=seat, now=STARTS + timedelta(minutes=1))
-    time_machine.move_to(session.ends_at + services.FOLLOW_UP_DELAY + timedelta(minutes=1), tick=False)
+    time_machine.move_to(session.ends_at + FOLLOW_UP_DELAY + timedelta(minutes=1), tick=False)
     run_tasks()
     assert [n.kind for n in unread_notices(user=personas.mentee)] == ["feedback"]
 

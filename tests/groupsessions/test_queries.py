@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.accounts.models import User
-from mentorcircle.accounts.views import PROFILE_SESSIONS
 from mentorcircle.core.pagination import PER_PAGE
 from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.groupsessions.views import PROFILE_SESSIONS
 from mentorcircle.programs.models import Membership
 from tests.factories import GroupSessionFactory
 
@@ -68,8 +68,12 @@ def attendees(personas) -> list[User]:
 LIST_PAGES = {
     "personal sessions": ("mentor", lambda p: reverse("personal:sessions"), PER_PAGE),
     "manager sessions": ("manager", lambda p: reverse("manage:sessions", args=["alpha"]), PER_PAGE),
-    "program page": ("mentee", lambda p: reverse("programs:detail", args=["alpha"]), PER_PAGE),
-    "public profile": ("mentee", lambda p: reverse("accounts:profile", args=[p.mentor.pk]), PROFILE_SESSIONS),
+    "program page": ("mentee", lambda p: reverse("groupsessions:program", args=["alpha"]), PER_PAGE),
+    "public profile": (
+        "mentee",
+        lambda p: reverse("groupsessions:profile", args=[p.mentor.pk]),
+        PROFILE_SESSIONS,
+    ),
 }
 
 

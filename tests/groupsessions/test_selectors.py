@@ -57,17 +57,40 @@ def test_decorating_a_page_keeps_its_order_and_adds_counts_and_the_viewers_statu
     ]
 
 
-def test_past_lists_ended_and_cancelled_sessions_latest_first(personas, now):
+def test_future_keeps_a_cancelled_session_until_its_time_and_past_lists_what_took_place_latest_first(
+    personas, now
+):
+    cancelled = GroupSession.Status.CANCELLED
     hosted(personas, "Last month", -timedelta(days=30))
+    hosted(personas, "Called off last week", -timedelta(days=7), status=cancelled)
     hosted(personas, "Yesterday", -timedelta(days=1))
+    hosted(personas, "Two days ago", -timedelta(days=2))
+    hosted(personas, "Called off", timedelta(days=3), status=cancelled)
+    hosted(personas, "Upcoming", timedelta(days=2))
+    hosted(personas, "Ended early", -timedelta(minutes=10), call_ended_at=now - timedelta(minutes=5))
+
+    past = selectors.sessions_for_person(user=personas.mentor, tab=selectors.PAST, now=now)
+    future = selectors.sessions_for_person(
+        user=personas.mentor, tab=selectors.FUTURE, now=now, with_cancelled=True
+    )
+
+    assert titles(past) == ["Ended early", "Yesterday", "Two days ago", "Last month"]
+    assert titles(future) == ["Upcoming", "Called off"]
+    [shown] = [s for s in selectors.for_display(future, user=personas.mentor) if s.title == "Called off"]
+    assert shown.state.phase.is_cancelled
+
+
+def test_what_is_still_to_be_held_leaves_cancelled_sessions_out(personas, now):
     hosted(personas, "Called off", timedelta(days=3), status=GroupSession.Status.CANCELLED)
     hosted(personas, "Upcoming", timedelta(days=2))
 
-    past = selectors.sessions_for_person(user=personas.mentor, tab=selectors.PAST, now=now)
-    future = selectors.sessions_for_person(user=personas.mentor, tab=selectors.FUTURE, now=now)
+    held = selectors.sessions_for_program(program=personas.program, tab=selectors.FUTURE, now=now)
+    listed = selectors.sessions_for_program(
+        program=personas.program, tab=selectors.FUTURE, now=now, with_cancelled=True
+    )
 
-    assert titles(past) == ["Called off", "Yesterday", "Last month"]
-    assert titles(future) == ["Upcoming"]
+    assert titles(held) == ["Upcoming"]
+    assert titles(listed) == ["Upcoming", "Called off"]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The rules of group sessions, held once in the services."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -626,14 +627,89 @@ def test_deciding_does_not_touch_a_session_the_host_cancelled(personas, session)
     assert reloaded(session).cancel_reason == "Host is ill"
 
 
-def test_a_session_created_after_its_decision_point_is_decided_at_its_start(personas):
-    starts = NOW + timedelta(hours=3)
+def test_a_session_created_inside_the_decision_window_is_decided_halfway_to_its_start(personas):
+    starts = NOW + timedelta(hours=2)
     session = create_session(personas.program, personas.mentor, starts_at=starts, min_participants=2)
 
-    assert session.decide_at == starts
-    assert services.sessions_decide_due(now=starts - timedelta(minutes=1)) == {"confirmed": 0, "cancelled": 0}
-    assert services.sessions_decide_due(now=starts) == {"confirmed": 0, "cancelled": 1}
-    assert reloaded(session).cancel_reason == "Not enough participants"
+    assert session.decide_at == NOW + timedelta(hours=1)
+    assert reloaded(session).status == GroupSession.Status.SCHEDULED
+    halfway = NOW + timedelta(hours=1)
+    assert services.sessions_decide_due(now=halfway - timedelta(minutes=1)) == {
+        "confirmed": 0,
+        "cancelled": 0,
+    }
+    assert services.sessions_decide_due(now=halfway) == {"confirmed": 0, "cancelled": 1}
+    decided = reloaded(session)
+    assert decided.cancel_reason == "Not enough participants"
+    assert decided.cancelled_at == halfway  # an hour before the start, not at it
+
+
+def test_a_session_created_before_its_decision_point_keeps_the_programs_point(personas):
+    starts = NOW + timedelta(hours=48)
+    session = create_session(personas.program, personas.mentor, starts_at=starts, min_participants=1)
+
+    assert session.decide_at == starts - timedelta(hours=24)
+    assert reloaded(session).status == GroupSession.Status.SCHEDULED  # confirmed when the time comes
+
+
+def test_a_session_created_inside_the_window_that_the_host_alone_fills_is_confirmed_at_once(personas):
+    session = create_session(
+        personas.program, personas.mentor, starts_at=NOW + timedelta(hours=2), min_participants=1
+    )
+
+    assert reloaded(session).status == GroupSession.Status.CONFIRMED
+    assert services.session_decide(session_id=session.pk, now=session.decide_at) is None
+    assert services.sessions_decide_due(now=session.decide_at) == {"confirmed": 0, "cancelled": 0}
+    assert reloaded(session).status == GroupSession.Status.CONFIRMED
+
+
+def test_a_session_decided_inside_the_window_is_not_decided_again(personas):
+    session = create_session(
+        personas.program, personas.mentor, starts_at=NOW + timedelta(hours=2), min_participants=2
+    )
+    join(session, personas.mentee)
+
+    first = services.session_decide(session_id=session.pk, now=session.decide_at)
+    decided = reloaded(session)
+    later = [
+        services.session_decide(session_id=session.pk, now=session.decide_at + timedelta(minutes=m))
+        for m in (1, 30)
+    ]
+
+    assert first == GroupSession.Status.CONFIRMED
+    assert later == [None, None]
+    assert (reloaded(session).status, reloaded(session).updated_at) == (decided.status, decided.updated_at)
+
+
+def test_moving_a_session_inside_the_decision_window_decides_it_halfway_to_the_new_start(personas, session):
+    join(session, personas.mentee)
+    assert services.session_decide(session_id=session.pk, now=session.decide_at) == "confirmed"
+    edited_at = STARTS - timedelta(days=1)  # Sunday morning: moved to Sunday afternoon
+    new_start = edited_at + timedelta(hours=6)
+
+    services.session_update(
+        session=session, actor=personas.mentor, details=details(starts_at=new_start), now=edited_at
+    )
+
+    moved = reloaded(session)
+    assert moved.decide_at == edited_at + timedelta(hours=3)
+    assert moved.status == GroupSession.Status.SCHEDULED
+    assert services.session_decide(session_id=session.pk, now=moved.decide_at) == "confirmed"
+
+
+def test_editing_a_session_inside_the_window_without_moving_it_keeps_its_decision(personas):
+    session = create_session(
+        personas.program, personas.mentor, starts_at=NOW + timedelta(hours=2), min_participants=2
+    )
+
+    services.session_update(
+        session=session,
+        actor=personas.mentor,
+        details=details(starts_at=session.starts_at, min_participants=2, title="Renamed"),
+        now=NOW + timedelta(minutes=30),
+    )
+
+    assert reloaded(session).decide_at == NOW + timedelta(hours=1)
 
 
 def test_deciding_a_session_that_no_longer_exists_does_nothing(personas, session):
@@ -672,6 +748,56 @@ def test_the_decision_point_is_24_real_hours_before_start_across_the_clock_chang
         services.session_decide(session_id=session.pk, now=session.decide_at - timedelta(minutes=1)) is None
     )
     assert services.session_decide(session_id=session.pk, now=session.decide_at) == "confirmed"
+
+
+def test_a_create_form_sent_twice_makes_one_session_and_names_it_the_second_time(personas):
+    token = uuid.uuid4()
+    first = services.session_create(
+        program=personas.program, host=personas.mentor, details=details(), create_token=token, now=NOW
+    )
+
+    with pytest.raises(services.SessionAlreadyCreated) as again:
+        services.session_create(
+            program=personas.program,
+            host=personas.mentor,
+            details=details(title="Sent again"),
+            invitees=invite(personas.mentee),
+            create_token=token,
+            now=NOW + timedelta(minutes=5),
+        )
+
+    assert again.value.session == first
+    assert again.value.message == "This session was already created."
+    assert list(GroupSession.objects.values_list("title", flat=True)) == ["Negotiating your first salary"]
+    assert statuses(first) == {"Theo Mentor": Status.HOST}
+
+
+def test_each_create_form_token_makes_its_own_session(personas):
+    for _ in range(2):
+        services.session_create(
+            program=personas.program,
+            host=personas.mentor,
+            details=details(),
+            create_token=uuid.uuid4(),
+            now=NOW,
+        )
+
+    assert GroupSession.objects.count() == 2
+
+
+def test_another_persons_create_form_token_creates_nothing_and_shows_nothing(personas):
+    token = uuid.uuid4()
+    services.session_create(
+        program=personas.program, host=personas.mentor, details=details(), create_token=token, now=NOW
+    )
+
+    with pytest.raises(SessionError) as refused:
+        services.session_create(
+            program=personas.program, host=personas.manager, details=details(), create_token=token, now=NOW
+        )
+
+    assert not isinstance(refused.value, services.SessionAlreadyCreated)
+    assert GroupSession.objects.count() == 1
 
 
 def test_a_mentor_in_two_programs_can_create_only_where_group_sessions_are_allowed(personas):

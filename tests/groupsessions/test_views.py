@@ -1,13 +1,14 @@
 """The group-session pages as each persona sees them, through Django's test client."""
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from mentorcircle.groupsessions import services
@@ -118,6 +119,10 @@ PAGES = {
         "get",
         lambda s: f"{reverse('groupsessions:member_suggest')}?program={s.program_id}&q=Mina",
     ),
+    "invite check": (
+        "get",
+        lambda s: f"{reverse('groupsessions:invite_check', args=[s.pk])}?invite_everyone=on",
+    ),
 }
 # Who gets the page; everyone else gets the status on the right.
 ALLOWED = {
@@ -128,9 +133,11 @@ ALLOWED = {
     "cancel": (("manager", "mentor"), 404),
     "personal sessions": ((*MEMBERS, *NON_MEMBERS), None),
     "personal create": (("manager", "mentor", "other_manager"), 403),
-    "manager sessions": (("manager",), 404),
-    "manager create": (("manager",), 404),
+    # The program's other members are told the page is for its managers; outsiders get 404.
+    "manager sessions": (("manager",), {"mentor": 403, "mentee": 403, "outsider": 404, "other_manager": 404}),
+    "manager create": (("manager",), {"mentor": 403, "mentee": 403, "outsider": 404, "other_manager": 404}),
     "member suggest": (("manager", "mentor"), 404),
+    "invite check": (("manager", "mentor"), 404),
 }
 CASES = [
     (view, persona)
@@ -149,6 +156,8 @@ def test_each_page_answers_each_persona_as_it_should(client, personas, session, 
 
     if persona in allowed:
         assert response.status_code == (302 if method == "post" else 200)
+    elif isinstance(refused_status, dict):
+        assert response.status_code == refused_status[persona]
     else:
         assert response.status_code == refused_status
     if response.status_code in (403, 404):
@@ -256,9 +265,9 @@ def test_a_member_of_another_program_never_sees_this_programs_sessions(client, p
         reverse("personal:sessions") + "?tab=past",
         reverse("manage:sessions", args=["beta"]),
         reverse("manage:sessions", args=["beta"]) + "?tab=past",
-        reverse("programs:detail", args=["beta"]),
-        reverse("accounts:profile", args=[personas.mentor.pk]),
-        reverse("accounts:profile", args=[personas.other_manager.pk]),
+        reverse("groupsessions:program", args=["beta"]),
+        reverse("groupsessions:profile", args=[personas.mentor.pk]),
+        reverse("groupsessions:profile", args=[personas.other_manager.pk]),
         reverse("groupsessions:member_suggest") + f"?program={personas.other_program.pk}&q=i",
     ]
 
@@ -267,16 +276,66 @@ def test_a_member_of_another_program_never_sees_this_programs_sessions(client, p
     assert all("Pitch practice" not in text for text in shown.values())
     assert "Mina Mentee" not in shown[pages[-1]]
     assert "Beta session" in shown[reverse("manage:sessions", args=["beta"])]
-    assert client.get(reverse("programs:detail", args=["alpha"])).status_code == 404
+    assert client.get(reverse("groupsessions:program", args=["alpha"])).status_code == 404
 
 
-def test_the_personal_create_page_says_why_a_mentee_cannot_create(client, personas):
+def test_the_personal_create_page_tells_a_mentee_who_schedules_and_where_to_join(client, personas):
     client.force_login(personas.mentee)
 
     response = client.get(reverse("personal:session_create"))
 
     assert response.status_code == 403
+    text = page_text(response)
+    assert "Only mentors and program managers can schedule sessions in Alpha Mentoring." in text
+    assert "You can join sessions on the program page." in text
+    assert '<a class="btn btn-primary" href="/programs/alpha/">Go to Alpha Mentoring</a>' in text
+    assert "Group sessions are off" not in text
+
+
+def test_a_mentee_of_several_programs_gets_a_link_to_each(client, personas):
+    MembershipFactory(program=personas.other_program, user=personas.mentee, role="mentee")
+    client.force_login(personas.mentee)
+
+    text = page_text(client.get(reverse("personal:session_create")))
+
+    assert "Only mentors and program managers can schedule sessions in your programs." in text
+    assert 'href="/programs/alpha/">Go to Alpha Mentoring</a>' in text
+    assert 'href="/programs/beta/">Go to Beta Program</a>' in text
+
+
+def test_a_mentor_whose_program_has_sessions_off_is_told_so(client, personas):
+    personas.program.allow_group_sessions = False
+    personas.program.save()
+    client.force_login(personas.mentor)
+
+    response = client.get(reverse("personal:session_create"))
+
+    assert response.status_code == 403
     assert "Group sessions are off" in page_text(response)
+
+
+@pytest.mark.parametrize("persona", ["mentor", "mentee"])
+@pytest.mark.parametrize("url_name", ["manage:sessions", "manage:session_create", "manage:members"])
+def test_a_member_who_opens_a_manager_page_is_told_it_is_for_program_managers(
+    client, personas, persona, url_name
+):
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(reverse(url_name, args=["alpha"]))
+
+    assert response.status_code == 403
+    text = page_text(response)
+    assert "Only program managers of Alpha Mentoring can see this page." in text
+    assert 'href="/programs/alpha/">Go to Alpha Mentoring</a>' in text
+
+
+def test_someone_outside_the_program_never_learns_its_manager_pages_exist(client, personas):
+    client.force_login(personas.other_manager)
+
+    response = client.get(reverse("manage:sessions", args=["alpha"]))
+
+    assert response.status_code == 404
+    assert "Alpha Mentoring" not in page_text(response)
 
 
 def test_the_manager_create_page_points_to_the_setting_when_group_sessions_are_off(client, personas):
@@ -334,6 +393,63 @@ def test_a_mentor_creates_a_masterclass_from_the_personal_dashboard(client, pers
     assert "Negotiating your first salary" in page_text(response)
     session = GroupSession.objects.get()
     assert (session.host, session.min_participants, session.max_participants) == (personas.mentor, 3, 12)
+
+
+def create_token_of(response) -> str:
+    """The one-time token the create form carries in a hidden field."""
+    return re.search(r'<input type="hidden" name="create_token" value="([^"]*)"', page_text(response)).group(
+        1
+    )
+
+
+@pytest.mark.parametrize("create", ["manage:session_create", "personal:session_create"])
+def test_a_create_form_sent_again_makes_no_second_session_and_opens_the_first(client, personas, create):
+    url = reverse(create, args=["alpha"] if create.startswith("manage") else [])
+    client.force_login(personas.manager)
+    data = post_data(personas.program, create_token=create_token_of(client.get(url)))
+
+    first = client.post(url, data, follow=True)
+    again = client.post(url, data, follow=True)  # Back, then Create session again (or a double click)
+
+    session = GroupSession.objects.get()
+    assert toasts(first) == ["Created!"]
+    assert again.redirect_chain == [(session.get_absolute_url(), 302)]
+    assert toasts(again) == ["This session was already created."]
+    assert "<h1>Negotiating your first salary</h1>" in page_text(again)
+
+
+def test_every_create_form_carries_a_token_of_its_own(client, personas):
+    client.force_login(personas.manager)
+    url = reverse("manage:session_create", args=["alpha"])
+
+    tokens = {create_token_of(client.get(url)) for _ in range(3)}
+    for token in tokens:
+        client.post(url, post_data(personas.program, create_token=token))
+
+    assert len(tokens) == 3
+    assert GroupSession.objects.count() == 3
+
+
+def test_a_refused_create_form_keeps_its_token_so_the_corrected_one_creates_once(client, personas):
+    client.force_login(personas.manager)
+    url = reverse("manage:session_create", args=["alpha"])
+    token = create_token_of(client.get(url))
+
+    refused = client.post(url, post_data(personas.program, title="", create_token=token))
+    created = client.post(url, post_data(personas.program, create_token=create_token_of(refused)))
+    again = client.post(url, post_data(personas.program, create_token=token))
+
+    assert create_token_of(refused) == token
+    assert created.status_code == 302
+    assert again["Location"] == GroupSession.objects.get().get_absolute_url()
+
+
+def test_the_edit_form_has_no_create_token(client, personas, session):
+    client.force_login(personas.mentor)
+
+    form = page_text(client.get(reverse("groupsessions:edit", args=[session.pk])))
+
+    assert 'name="create_token"' not in form
 
 
 def test_people_picked_in_the_invite_field_are_invited(client, personas):
@@ -534,6 +650,76 @@ def test_the_page_says_how_many_more_are_needed_until_the_minimum(client, person
     assert "1 more needed for this session to be held" in one_short
     assert "more needed" not in reached
     assert "The minimum is reached: this session will be held." in reached
+    assert "if it still has 3 participants then." in reached
+
+
+def quorum(response) -> str:
+    """The session page's sentence about whether the session will be held, without markup."""
+    match = re.search(r'<p class="quorum [^"]*">(.*?)</p>', page_text(response), re.S)
+    assert match, "no quorum sentence"
+    return re.sub(r"<[^>]+>", "", match.group(1))
+
+
+def create_at_9_utc(client, personas, *, starts_at: str, min_participants: str) -> GroupSession:
+    """The mentor creates a session through the form on Monday 1 March 2027 at 09:00 UTC (10:00 in
+    Paris); the start is typed in Paris time."""
+    client.force_login(personas.mentor)
+    client.post(
+        reverse("personal:session_create"),
+        post_data(
+            personas.program, starts_at=starts_at, time_zone="Europe/Paris", min_participants=min_participants
+        ),
+    )
+    return GroupSession.objects.get()
+
+
+def test_a_session_created_two_hours_ahead_says_it_is_decided_in_an_hour(client, personas):
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=UTC), tick=False):
+        session = create_at_9_utc(client, personas, starts_at="2027-03-01T12:00", min_participants="3")
+        client.force_login(personas.mentee)  # Europe/London
+        response = client.get(session.get_absolute_url())
+
+    assert session.decide_at == datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    assert quorum(response) == (
+        "2 more needed for this session to be held. It needs 3 participants (the host counts as 1) "
+        "by Mon 1 Mar 2027, 10:00 (Europe/London), or it is cancelled and everyone is told."
+    )
+
+
+def test_a_session_created_two_hours_ahead_that_the_host_fills_says_it_is_confirmed(client, personas):
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=UTC), tick=False):
+        session = create_at_9_utc(client, personas, starts_at="2027-03-01T12:00", min_participants="")
+        response = client.get(session.get_absolute_url())
+        listing = client.get(reverse("personal:sessions"))
+
+    assert quorum(response) == "Confirmed: this session will be held."
+    assert '<span class="pill pill-ok">Confirmed</span>' in page_text(listing)
+
+
+def test_a_session_a_month_ahead_still_says_when_it_is_decided(client, personas):
+    with time_machine.travel(datetime(2027, 3, 1, 9, 0, tzinfo=UTC), tick=False):
+        session = create_at_9_utc(client, personas, starts_at="2027-04-01T12:00", min_participants="")
+        response = client.get(session.get_absolute_url())
+
+    assert session.status == GroupSession.Status.SCHEDULED
+    assert quorum(response) == (
+        "The minimum is reached: this session will be held. The platform confirms it on "
+        "Wed 31 Mar 2027, 11:00 (Europe/London)."
+    )
+
+
+def test_the_form_gives_the_page_each_programs_decision_hours_for_the_note_beside_the_start(client, personas):
+    personas.program.decision_hours_before = 48
+    personas.program.default_min_participants = 2
+    personas.program.save()
+    client.force_login(personas.manager)
+
+    page = client.get(reverse("manage:session_create", args=["alpha"])).content.decode()
+
+    start = re.search(r'<input type="datetime-local" name="starts_at"[^>]*>', page).group(0)
+    rules = json.loads(html.unescape(re.search(r'data-decision-rules="([^"]*)"', start).group(1)))
+    assert rules == {str(personas.program.pk): {"hours": 48, "min": 2}}
+    assert '<div class="decision-note" data-decision-note aria-live="polite"></div>' in page
 
 
 def test_a_confirmed_session_says_it_will_be_held(client, personas, session):
@@ -719,19 +905,21 @@ def test_cancelling_asks_for_a_reason(client, personas, session):
     assert session.status == GroupSession.Status.SCHEDULED
 
 
-def test_a_cancelled_session_leaves_the_future_tab_for_the_past_one(client, personas, session):
+def test_a_cancelled_session_stays_under_future_marked_cancelled_and_never_shows_under_past(
+    client, personas, session
+):
     client.force_login(personas.mentor)
 
     response = client.post(
         reverse("groupsessions:cancel", args=[session.pk]), {"reason": "The host is ill"}, follow=True
     )
-    future = page_text(client.get(reverse("personal:sessions")))
-    past = page_text(client.get(reverse("personal:sessions"), {"tab": "past"}))
+    future = client.get(reverse("personal:sessions"))
+    past = client.get(reverse("personal:sessions"), {"tab": "past"})
 
     assert toasts(response) == ["Session cancelled. Everyone registered will be told."]
-    assert "Pitch practice" not in future
-    assert "Pitch practice" in past
-    assert "Cancelled: The host is ill" in past
+    assert cancelled_titles(future) == ["Pitch practice"]
+    assert "Cancelled: The host is ill" in page_text(future)
+    assert session_titles(past) == []
 
 
 # ---- The Sessions pages, the profile and the program page ---------------------------------------------
@@ -741,25 +929,71 @@ def session_titles(response) -> list[str]:
     return re.findall(r'<h3><a href="/sessions/\d+/">(.*?)</a></h3>', page_text(response))
 
 
-def test_the_personal_future_tab_lists_sessions_soonest_first_and_past_latest_first(client, personas):
+def cancelled_titles(response) -> list[str]:
+    """The titles of the list's rows marked cancelled (a red date and a "Cancelled" label)."""
+    rows = re.findall(r'<li class="session-row card session-cancelled">(.*?)</li>', page_text(response), re.S)
+    assert all('<span class="pill pill-err">Cancelled</span>' in row for row in rows)
+    return [re.search(r'<h3><a href="/sessions/\d+/">(.*?)</a></h3>', row).group(1) for row in rows]
+
+
+def sessions_around_now(personas) -> None:
+    """Sessions of the mentor's: coming, held and called off, created in no particular order."""
     now = timezone.now()
-    for title, starts_in in [
-        ("In a month", timedelta(days=30)),
-        ("Tomorrow", timedelta(days=1)),
-        ("Last week", -timedelta(days=7)),
-        ("Next week", timedelta(days=7)),
-        ("Yesterday", -timedelta(days=1)),
+    cancelled = GroupSession.Status.CANCELLED
+    for title, starts_in, status in [
+        ("In a month", timedelta(days=30), None),
+        ("Called off tomorrow", timedelta(days=1, hours=2), cancelled),
+        ("Tomorrow", timedelta(days=1), None),
+        ("Last week", -timedelta(days=7), None),
+        ("Called off last month", -timedelta(days=30), cancelled),
+        ("Next week", timedelta(days=7), None),
+        ("Called off yesterday", -timedelta(days=1, hours=2), cancelled),
+        ("Yesterday", -timedelta(days=1), None),
+        ("Three days ago", -timedelta(days=3), None),
     ]:
         GroupSessionFactory(
-            program=personas.program, host=personas.mentor, title=title, starts_at=now + starts_in
+            program=personas.program,
+            host=personas.mentor,
+            title=title,
+            starts_at=now + starts_in,
+            **({"status": status, "cancel_reason": "The host is ill"} if status else {}),
         )
-    client.force_login(personas.mentor)
 
-    future = client.get(reverse("personal:sessions"))
-    past = client.get(reverse("personal:sessions"), {"tab": "past"})
 
-    assert session_titles(future) == ["Tomorrow", "Next week", "In a month"]
-    assert session_titles(past) == ["Yesterday", "Last week"]
+FUTURE_LIST = ["Tomorrow", "Called off tomorrow", "Next week", "In a month"]
+PAST_LIST = ["Yesterday", "Three days ago", "Last week"]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "page"),
+    [
+        ("mentor", reverse_lazy("personal:sessions")),
+        ("manager", reverse_lazy("manage:sessions", args=["alpha"])),
+    ],
+)
+def test_future_lists_what_is_coming_soonest_first_and_past_what_took_place_latest_first(
+    client, personas, viewer, page
+):
+    sessions_around_now(personas)
+    client.force_login(getattr(personas, viewer))
+
+    future = client.get(page)
+    past = client.get(page, {"tab": "past"})
+
+    assert session_titles(future) == FUTURE_LIST
+    assert cancelled_titles(future) == ["Called off tomorrow"]
+    assert session_titles(past) == PAST_LIST
+    assert "Cancelled" not in page_text(past)
+
+
+def test_the_program_page_lists_whats_coming_with_cancelled_sessions_marked(client, personas):
+    sessions_around_now(personas)
+    client.force_login(personas.mentee)
+
+    response = client.get(reverse("groupsessions:program", args=["alpha"]))
+
+    assert session_titles(response) == FUTURE_LIST
+    assert cancelled_titles(response) == ["Called off tomorrow"]
 
 
 def test_the_host_sees_spots_taken_and_participants_names(client, personas, session):
@@ -816,7 +1050,7 @@ def test_the_profile_lists_the_hosts_upcoming_sessions_with_a_link(client, perso
     )
     client.force_login(personas.mentee)
 
-    text = page_text(client.get(reverse("accounts:profile", args=[personas.mentor.pk])))
+    text = page_text(client.get(reverse("groupsessions:profile", args=[personas.mentor.pk])))
 
     assert "Upcoming group sessions" in text
     assert "Pitch practice" in text
@@ -834,7 +1068,7 @@ def test_the_program_page_lists_its_upcoming_sessions(client, personas, session)
     GroupSessionFactory(program=personas.other_program, host=personas.other_manager, title="Beta session")
     client.force_login(personas.mentee)
 
-    response = client.get(reverse("programs:detail", args=["alpha"]))
+    response = client.get(reverse("groupsessions:program", args=["alpha"]))
 
     assert "Upcoming group sessions" in page_text(response)
     assert session_titles(response) == ["Pitch practice"]
@@ -875,7 +1109,7 @@ def test_a_cancelled_session_no_longer_tells_the_host_they_are_attending(client,
     client.force_login(personas.mentor)
 
     response = client.get(session.get_absolute_url())
-    listing = client.get(reverse("personal:sessions") + "?tab=past")
+    listing = client.get(reverse("personal:sessions"))
 
     assert "This session was cancelled." in rsvp(response)
     assert "You are attending!" not in page_text(response)
@@ -888,7 +1122,7 @@ def test_a_member_with_no_sessions_is_pointed_to_their_programs_upcoming_session
 
     response = client.get(reverse("personal:sessions"))
 
-    program_page = reverse("programs:detail", args=[personas.program.slug])
+    program_page = reverse("groupsessions:program", args=[personas.program.slug])
     assert f'href="{program_page}"' in response.content.decode()
     assert "See what's coming up in Alpha Mentoring" in page_text(response)
     assert "Beta Program" not in page_text(response)

@@ -28,8 +28,8 @@ def test_only_the_host_and_managers_see_who_was_invited_declined_or_waits(
     client.force_login(getattr(personas, persona))
     pages = [
         client.get(session_with_answers.get_absolute_url()).content.decode(),
-        client.get(reverse("programs:detail", args=["alpha"])).content.decode(),
-        client.get(reverse("accounts:profile", args=[personas.mentor.pk])).content.decode(),
+        client.get(reverse("groupsessions:program", args=["alpha"])).content.decode(),
+        client.get(reverse("groupsessions:profile", args=[personas.mentor.pk])).content.decode(),
     ]
 
     for name in ("Ivy Invited", "Dan Declined", "Wes Waiting"):

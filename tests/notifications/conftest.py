@@ -20,6 +20,7 @@ from icalendar import Calendar, Event
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions import services
 from mentorcircle.groupsessions.models import GroupSession, Participant
+from mentorcircle.notifications.models import preferences_for
 from mentorcircle.programs.models import Membership, Program
 from tests.factories import MembershipFactory, UserFactory
 from tests.helpers import run_tasks
@@ -111,6 +112,13 @@ def edit(session: GroupSession, actor: User, **changes) -> GroupSession:
 def cancel(session: GroupSession, actor: User, reason: str = "The room is unavailable") -> None:
     with committed():
         services.session_cancel(session=session, actor=actor, reason=reason)
+
+
+def choose_registration_emails(host: User, choice: str) -> None:
+    """The host's "Registrations to my sessions": "each", "digest" (the default) or "none"."""
+    preferences = preferences_for(host)
+    preferences.registration_emails = choice
+    preferences.save(update_fields=["registration_emails"])
 
 
 # ---- Reading the inbox --------------------------------------------------------------------------
@@ -238,6 +246,7 @@ SESSION_EMAIL_KINDS = {
     "invitation",
     "registered",
     "host-registration",
+    "host-digest",
     "host-declined",
     "waitlisted",
     "promoted",

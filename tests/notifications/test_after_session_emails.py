@@ -76,7 +76,7 @@ def turn_off_missed_session_emails(user: User) -> None:
     client = Client()
     client.force_login(user)
     response = client.post(
-        reverse("notifications:preferences"), {"new_registration_emails": "on"}, follow=True
+        reverse("notifications:preferences"), {"registration_emails": "digest"}, follow=True
     )
     assert "Saved!" in page_text(response)
 

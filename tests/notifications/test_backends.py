@@ -123,7 +123,7 @@ def test_the_worker_command_starts_the_worker_of_the_configured_backend(
     settings, backend, app, command, args, options
 ):
     settings.TASKS_BACKEND = backend
-    worker = "mentorcircle.notifications.management.commands.worker"
+    worker = "mentorcircle.core.management.commands.worker"
 
     with (
         mock.patch(f"{worker}.call_command") as run,
@@ -144,7 +144,7 @@ def test_the_worker_command_starts_the_worker_of_the_configured_backend(
 def test_the_worker_command_needs_no_worker_for_the_immediate_backend(settings, capsys):
     settings.TASKS_BACKEND = "immediate"
 
-    with mock.patch("mentorcircle.notifications.management.commands.worker.call_command") as run:
+    with mock.patch("mentorcircle.core.management.commands.worker.call_command") as run:
         call_command("worker")
 
     run.assert_not_called()

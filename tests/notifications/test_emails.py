@@ -13,11 +13,13 @@ from mentorcircle.groupsessions.models import GroupSession
 from mentorcircle.notifications.models import Delivery
 from tests.helpers import page_text, run_tasks
 from tests.notifications.conftest import (
+    NOW,
     SESSION_EMAIL_KINDS,
     STARTS,
     attendees,
     calendar,
     cancel,
+    choose_registration_emails,
     create,
     decline,
     edit,
@@ -46,7 +48,10 @@ def session(personas) -> GroupSession:
 # ---- To the host -------------------------------------------------------------------------------
 
 
-def test_the_host_is_told_of_each_new_registration_with_the_name_and_the_spots_left(personas, session):
+def test_a_host_who_chose_each_one_is_told_of_each_registration_with_the_name_and_the_spots_left(
+    personas, session
+):
+    choose_registration_emails(personas.mentor, "each")
     second = member(personas.program, full_name="Sam Second")
     join(session, personas.mentee)
     run_tasks()
@@ -264,6 +269,41 @@ def test_below_the_minimum_the_session_is_cancelled_and_everyone_including_the_h
     assert session.status == GroupSession.Status.CANCELLED
 
 
+def test_a_session_created_two_hours_ahead_below_its_minimum_is_called_off_an_hour_before(personas, clock):
+    session = create(
+        personas.program, personas.mentor, starts_at=NOW + timedelta(hours=2), min_participants=3
+    )
+    join(session, personas.mentee)
+    run_tasks()
+
+    clock.move_to(NOW + timedelta(minutes=59))
+    run_tasks()
+    assert not [m for m in mail.outbox if m.subject.startswith("Cancelled")]
+
+    clock.move_to(NOW + timedelta(hours=1, minutes=1))
+    run_tasks()
+
+    for person in (personas.mentor, personas.mentee):
+        assert "Reason: Not enough participants" in the_email(person, "Cancelled:").body
+    session.refresh_from_db()
+    assert session.starts_at - session.cancelled_at > timedelta(minutes=58)  # told an hour ahead
+
+
+def test_a_session_created_two_hours_ahead_that_the_host_fills_is_held_without_a_confirmation(
+    personas, clock
+):
+    session = create(personas.program, personas.mentor, starts_at=NOW + timedelta(hours=2))
+    join(session, personas.mentee)
+
+    for moment in (session.decide_at, session.starts_at):
+        clock.move_to(moment)
+        run_tasks()
+
+    session.refresh_from_db()
+    assert session.status == GroupSession.Status.CONFIRMED
+    assert not [m for m in mail.outbox if m.subject.startswith(("Confirmed", "Cancelled"))]
+
+
 # ---- Reminders ---------------------------------------------------------------------------------
 
 
@@ -405,22 +445,32 @@ def test_every_session_email_links_to_the_session_and_to_notification_preference
             assert preferences_url in text, message.subject
 
 
-def registration_box_ticked(response) -> bool:
-    (box,) = re.findall(r'<input[^>]*name="new_registration_emails"[^>]*>', response.content.decode())
-    return re.search(r"\schecked[\s>]", box) is not None
+def registration_emails_chosen(response) -> list[str]:
+    """The values of the ticked "Registrations to my sessions" options."""
+    options = re.findall(r'<input[^>]*name="registration_emails"[^>]*>', response.content.decode())
+    assert len(options) == 3
+    return [
+        re.search(r'value="([^"]*)"', option).group(1)
+        for option in options
+        if re.search(r"\schecked[\s>]", option)
+    ]
 
 
-def test_muting_new_registration_emails_on_the_preferences_page_stops_them(personas, session):
+def test_choosing_no_registration_emails_on_the_preferences_page_stops_them(personas, session):
     client = Client(enforce_csrf_checks=True)
     client.force_login(personas.mentor)
     page = client.get(reverse("notifications:preferences"))
-    assert registration_box_ticked(page)  # on by default, as the seeds say
+    assert registration_emails_chosen(page) == ["digest"]  # the hourly digest by default
+    assert "Each one" in page_text(page) and "Hourly digest" in page_text(page)
 
-    # What the browser sends when the box is unticked: the form's CSRF token alone.
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    response = client.post(reverse("notifications:preferences"), {"csrfmiddlewaretoken": token}, follow=True)
+    response = client.post(
+        reverse("notifications:preferences"),
+        {"csrfmiddlewaretoken": token, "registration_emails": "none"},
+        follow=True,
+    )
     assert "Saved!" in page_text(response)
-    assert not registration_box_ticked(response)
+    assert registration_emails_chosen(response) == ["none"]
     join(session, personas.mentee)
     run_tasks()
 

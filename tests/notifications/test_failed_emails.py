@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from mentorcircle.core.recovery import MAX_ATTEMPTS, requeue_stalled_tasks
 from mentorcircle.notifications import tasks
 from mentorcircle.notifications.models import FailedDelivery
-from mentorcircle.notifications.recovery import MAX_ATTEMPTS, requeue_stalled_tasks
 from mentorcircle.programs.services import members_import_csv
 from tests.factories import UserFactory
 from tests.helpers import page_text, run_tasks

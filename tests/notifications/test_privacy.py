@@ -47,7 +47,7 @@ def test_every_calendar_file_names_only_its_recipient(tour):
         assert organizer == "noreply@mentorcircle.local"  # the platform's, not the host's
 
 
-@pytest.mark.parametrize("kind_subject", ["registered for", "declined:"])
+@pytest.mark.parametrize("kind_subject", ["registered for", "declined:", "Registrations update:"])
 def test_the_host_learns_names_not_addresses(tour, kind_subject):
     notes = [m for m in mail.outbox if m.to == [tour.host.email] and kind_subject in m.subject]
     assert notes

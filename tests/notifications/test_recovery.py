@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from mentorcircle.core.recovery import MAX_ATTEMPTS, requeue_stalled_tasks
 from mentorcircle.notifications import tasks
-from mentorcircle.notifications.recovery import MAX_ATTEMPTS, requeue_stalled_tasks
 from tests.helpers import run_tasks
 from tests.notifications.conftest import create, join, subjects
 

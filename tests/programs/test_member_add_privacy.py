@@ -108,7 +108,7 @@ def test_a_member_finds_leave_this_program_on_the_program_page_and_is_asked_firs
     client.force_login(personas.mentee)
     leave_url = reverse("groupsessions:program_leave", args=["alpha"])
 
-    page = client.get(reverse("programs:detail", args=["alpha"]))
+    page = client.get(reverse("groupsessions:program", args=["alpha"]))
     confirm = client.get(leave_url)
 
     assert f'href="{leave_url}"' in page.content.decode()
@@ -138,7 +138,7 @@ def test_leaving_gives_up_seats_waitlist_places_and_invitations_in_the_programs_
     assert place(full, waiting) == Status.REGISTERED  # the waitlist moved up
     assert place(other, personas.mentee) == Status.LEFT
     assert place(invited_to, personas.mentee) == Status.DECLINED
-    assert client.get(reverse("programs:detail", args=["alpha"])).status_code == 404
+    assert client.get(reverse("groupsessions:program", args=["alpha"])).status_code == 404
     run_tasks()
     assert f"You left: {TITLE}" in subjects(personas.mentee)  # the calendar entry is taken out
     assert the_email(waiting, "A seat freed up")

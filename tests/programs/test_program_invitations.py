@@ -38,7 +38,7 @@ def test_adding_an_account_from_another_program_never_shows_the_manager_its_stor
 
     response = add(client, personas.other_manager.email, "B. Someone")
     members = client.get(reverse("manage:members", args=["alpha"]))
-    profile = client.get(reverse("accounts:profile", args=[personas.other_manager.pk]))
+    profile = client.get(reverse("groupsessions:profile", args=[personas.other_manager.pk]))
 
     assert toasts(response) == ["Invited B. Someone."]
     assert STORED_NAME not in page_text(response)
@@ -81,7 +81,7 @@ def test_accepting_makes_them_a_member_with_the_invited_role_cohorts_and_tags(cl
         tags=[design.pk],
     )
     client.force_login(personas.other_manager)
-    program_page = reverse("programs:detail", args=["alpha"])
+    program_page = reverse("groupsessions:program", args=["alpha"])
 
     before = client.get(program_page)
     question = client.get(JOIN_URL)

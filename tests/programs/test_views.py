@@ -33,7 +33,7 @@ def db_counts() -> dict[str, int]:
 def test_program_page_is_shown_to_its_members_with_their_role(client, personas, persona, role_label):
     client.force_login(getattr(personas, persona))
 
-    response = client.get(reverse("programs:detail", args=["alpha"]))
+    response = client.get(reverse("groupsessions:program", args=["alpha"]))
 
     assert response.status_code == 200
     text = page_text(response)
@@ -45,7 +45,7 @@ def test_program_page_is_shown_to_its_members_with_their_role(client, personas, 
 def test_program_page_is_not_found_for_non_members(client, personas, persona):
     client.force_login(getattr(personas, persona))
 
-    response = client.get(reverse("programs:detail", args=["alpha"]))
+    response = client.get(reverse("groupsessions:program", args=["alpha"]))
 
     assert response.status_code == 404
     assert "Alpha Mentoring" not in page_text(response)
@@ -54,7 +54,7 @@ def test_program_page_is_not_found_for_non_members(client, personas, persona):
 def test_unknown_program_looks_the_same_as_a_hidden_one(client, personas):
     client.force_login(personas.outsider)
 
-    assert client.get(reverse("programs:detail", args=["no-such-program"])).status_code == 404
+    assert client.get(reverse("groupsessions:program", args=["no-such-program"])).status_code == 404
 
 
 @pytest.mark.parametrize("page", MANAGER_PAGES)
@@ -70,6 +70,11 @@ def test_manager_pages_are_for_the_programs_managers_only(client, personas, pers
         assert MANAGER_PAGES[page] in text
         assert "Manager · Alpha Mentoring" in text
         assert "Beta Program" not in text
+    elif persona in ("mentor", "mentee"):  # members are told the page is for the managers
+        assert response.status_code == 403
+        text = page_text(response)
+        assert "Only program managers of Alpha Mentoring can see this page." in text
+        assert MANAGER_PAGES[page] not in text
     else:
         assert response.status_code == 404
         assert "Alpha Mentoring" not in page_text(response)
@@ -85,7 +90,7 @@ def test_manager_dashboard_leads_managers_to_members_and_hides_from_everyone_els
         assert response.status_code == 302
         assert response["Location"] == reverse("manage:members", args=["alpha"])
     else:
-        assert response.status_code == 404
+        assert response.status_code == (403 if persona in ("mentor", "mentee") else 404)
 
 
 @pytest.mark.parametrize("persona", ["mentor", "mentee", "outsider", "other_manager"])
@@ -108,7 +113,8 @@ def test_non_managers_cannot_change_anything_by_posting(client, personas, person
         ),
     ]
 
-    assert [r.status_code for r in responses] == [404, 404, 404]
+    refused = 403 if persona in ("mentor", "mentee") else 404
+    assert [r.status_code for r in responses] == [refused, refused, refused]
     assert db_counts() == before
     personas.program.refresh_from_db()
     assert personas.program.allow_group_sessions is False
@@ -117,7 +123,7 @@ def test_non_managers_cannot_change_anything_by_posting(client, personas, person
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        ("programs:detail", ["alpha"]),
+        ("groupsessions:program", ["alpha"]),
         ("manage:dashboard", ["alpha"]),
         ("manage:members", ["alpha"]),
         ("manage:member_add", ["alpha"]),

@@ -65,6 +65,12 @@ def when_time(value: datetime | None) -> str:
     return format_when(value, with_date=False) if value else ""
 
 
+@register.simple_tag
+def when_now() -> str:
+    """The clock time now in the viewer's zone, with the zone: "19:00 (Europe/Paris)"."""
+    return format_when(timezone.now(), with_date=False)
+
+
 @register.filter
 def iso_utc(value: datetime | None) -> str:
     """The instant for scripts: "2027-03-08T09:50:00Z"."""

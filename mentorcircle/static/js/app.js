@@ -2,45 +2,48 @@
 (function () {
   "use strict";
 
-  // Tell the server the browser's time zone once, so times can be shown in it.
+  // Tell the server the browser's time zone, and again whenever it changes (a trip, a new
+  // laptop), so times can be shown in it. The page reloads once when the server did not know
+  // the zone yet, or when a signed-in person's saved zone differs (to offer switching to it).
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser */ }
-  var hasCookie = document.cookie.split("; ").some(function (c) { return c.indexOf("tz=") === 0; });
-  if (zone && !hasCookie) {
+  function sentZone() {
+    var sent = "";
+    document.cookie.split("; ").forEach(function (c) { if (c.indexOf("tz=") === 0) sent = c.slice(3); });
+    return sent;
+  }
+  if (zone && sentZone() !== zone) {
     document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
-    if (document.body.dataset.timezoneKnown === "false" && !sessionStorage.getItem("tz-reloaded")) {
-      sessionStorage.setItem("tz-reloaded", "1");
-      window.location.reload();
-    }
+    var page = document.body.dataset;
+    var answered = page.timezoneAnswered === undefined ? null : page.timezoneAnswered.split(" ");
+    var ask = answered !== null && answered.indexOf(zone) === -1;
+    // Only if the cookie stuck: with cookies blocked, every load would reload again.
+    if ((page.timezoneKnown === "false" || ask) && sentZone() === zone) window.location.reload();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    // Toasts fade away after a few seconds.
-    document.querySelectorAll(".toast").forEach(function (toast) {
-      setTimeout(function () { toast.classList.add("is-hidden"); }, 5000);
-      setTimeout(function () { toast.remove(); }, 5600);
-    });
-    // Close open menus with Escape or a click elsewhere.
-    document.addEventListener("keydown", function (event) {
-      if (event.key !== "Escape") return;
-      document.querySelectorAll("details[open]").forEach(function (d) { d.open = false; d.querySelector("summary").focus(); });
-    });
-    document.addEventListener("click", function (event) {
-      document.querySelectorAll("details.usermenu[open]").forEach(function (d) {
-        if (!d.contains(event.target)) d.open = false;
+    // A refused form: bring its error summary to the keyboard and the screen reader first.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+      summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+        link.addEventListener("click", function (event) {
+          var field = document.getElementById(link.getAttribute("href").slice(1));
+          if (!field) return;
+          event.preventDefault();
+          focusField(field);
+        });
       });
-      document.querySelectorAll("[data-menu-button][aria-expanded=true]").forEach(function (b) {
-        if (!b.parentNode.contains(event.target)) setMenu(b, false);
-      });
-    });
+    }
 
-    // "Session actions" menus: a button that shows or hides its panel.
-    document.querySelectorAll("[data-menu-button]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        setMenu(button, button.getAttribute("aria-expanded") !== "true");
-      });
-      button.parentNode.addEventListener("keydown", function (event) {
-        if (event.key === "Escape") { setMenu(button, false); button.focus(); }
+    // Success toasts fade away after a few seconds; errors and warnings stay until closed.
+    document.querySelectorAll(".toast").forEach(settleToast);
+
+    // Menus (the one under your name, "Session actions"): a button shows or hides its panel.
+    document.querySelectorAll("[data-menu]").forEach(setUpMenu);
+    document.addEventListener("click", function (event) {
+      document.querySelectorAll("[data-menu]").forEach(function (menu) {
+        if (!menu.contains(event.target)) setMenu(menu, false);
       });
     });
 
@@ -68,6 +71,8 @@
       input.form.querySelectorAll("[data-zone-label]").forEach(function (el) { el.textContent = zone; });
     });
 
+    document.querySelectorAll("input[data-decision-rules]").forEach(setUpDecisionNote);
+    document.querySelectorAll("input[name=create_token]").forEach(keepCreateToken);
     document.querySelectorAll("[data-invite]").forEach(setUpInvite);
     document.querySelectorAll("[data-countdown]").forEach(setUpCountdown);
 
@@ -111,19 +116,155 @@
     tick();
   }
 
+  // Next to a session's start: a start closer than the program's decision point (e.g. 24 hours)
+  // is decided halfway between now and the start (see services._decide_at); a new session whose
+  // minimum the host alone meets is confirmed at once.
+  function setUpDecisionNote(start) {
+    var form = start.form;
+    var note = form && form.querySelector("[data-decision-note]");
+    var rules;
+    try { rules = JSON.parse(start.getAttribute("data-decision-rules")); } catch (e) { return; }
+    if (!note || !rules) return;
+    var current = Date.parse(start.getAttribute("data-current-start") || "");
+    var editing = !isNaN(current);
+    function update() {
+      var program = form.querySelector("[name=program]");
+      var rule = program && rules[program.value];
+      var at = start.value ? new Date(start.value).getTime() : NaN;  // read in the browser's zone
+      var now = Date.now();
+      var text = "";
+      if (rule && rule.hours && !isNaN(at) && at > now && at - rule.hours * 3600000 <= now &&
+          !(editing && Math.abs(at - current) < 60000)) {
+        var hours = rule.hours + " hour" + (rule.hours === 1 ? "" : "s");
+        var minimum = form.querySelector("[name=min_participants]");
+        var needed = minimum && minimum.value ? parseInt(minimum.value, 10) : rule.min;
+        var decided = formatWhen(new Date(now + (at - now) / 2));
+        text = "This start is less than " + hours + " away, inside the program's decision window. ";
+        if (!editing && needed <= 1) {
+          text += "With a minimum of 1 (the host), the session is confirmed as soon as it is created.";
+        } else {
+          text += "Whether the session is held is decided halfway there, on " + decided +
+            (zone ? " (" + zone + ")" : "") + ": below the minimum then, it is cancelled and everyone is told.";
+        }
+      }
+      note.textContent = "";
+      if (text) {
+        var p = document.createElement("p");
+        p.className = "help help-warn";
+        p.textContent = text;
+        note.appendChild(p);
+      }
+    }
+    ["input", "change"].forEach(function (type) {
+      form.addEventListener(type, function (event) {
+        if (["starts_at", "program", "min_participants"].indexOf(event.target.name) !== -1) update();
+      });
+    });
+    update();
+  }
+
+  // A create form carries a one-time token, so that sending it twice makes one session. Going
+  // Back to it fetches the page again, with a new token, while the browser refills what was typed:
+  // put back the token this page last sent, so sending it again opens the session it made.
+  function keepCreateToken(input) {
+    var key = "create-token:" + window.location.pathname;
+    var entries = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation") : [];
+    try {
+      var sent = sessionStorage.getItem(key);
+      if (sent && entries.length && entries[0].type === "back_forward") input.value = sent;
+      input.form.addEventListener("submit", function () { sessionStorage.setItem(key, input.value); });
+    } catch (e) { /* storage turned off: the token still stops a double click */ }
+  }
+
+  // "Tue 30 Mar, 18:00", in the browser's zone (as the pages show times, without the year).
+  function formatWhen(date) {
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+    }).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.weekday + " " + parts.day + " " + parts.month + ", " + parts.hour + ":" + parts.minute;
+  }
+
   function localInputValue(date) {
     function pad(n) { return (n < 10 ? "0" : "") + n; }
     return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
       "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
   }
 
-  function setMenu(button, open) {
-    button.setAttribute("aria-expanded", open ? "true" : "false");
-    button.nextElementSibling.hidden = !open;
-    if (open) {
-      var first = button.nextElementSibling.querySelector("a, button");
-      if (first) first.focus();
+  // Show a field named by the error summary: open what hides it, scroll its label into view.
+  function focusField(field) {
+    var details = field.closest("details");
+    if (details) details.open = true;
+    var group = field.closest("fieldset");
+    var label = (group && group.querySelector("legend")) || document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  }
+
+  function menuParts(menu) {
+    var button = menu.querySelector("[data-menu-button]");
+    return { button: button, panel: button && document.getElementById(button.getAttribute("aria-controls")) };
+  }
+
+  function menuItems(menu) {
+    return Array.prototype.slice.call(menuParts(menu).panel.querySelectorAll("a, button"));
+  }
+
+  function setMenu(menu, open) {
+    var parts = menuParts(menu);
+    if (!parts.button || !parts.panel) return;
+    parts.button.setAttribute("aria-expanded", open ? "true" : "false");
+    parts.panel.hidden = !open;
+  }
+
+  // Enter or a click opens the menu on its first item; the arrows move between items; Escape
+  // closes it and gives focus back to the button; tabbing out of it closes it.
+  function setUpMenu(menu) {
+    var parts = menuParts(menu);
+    if (!parts.button || !parts.panel) return;
+    parts.button.addEventListener("click", function () {
+      var open = parts.button.getAttribute("aria-expanded") !== "true";
+      document.querySelectorAll("[data-menu]").forEach(function (other) { if (other !== menu) setMenu(other, false); });
+      setMenu(menu, open);
+      if (open && menuItems(menu).length) menuItems(menu)[0].focus();
+    });
+    menu.addEventListener("keydown", function (event) {
+      if (parts.panel.hidden) return;
+      var items = menuItems(menu);
+      var index = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setMenu(menu, false);
+        parts.button.focus();
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        items[(index + step + items.length) % items.length].focus();
+      }
+    });
+    menu.addEventListener("focusout", function (event) {
+      if (event.relatedTarget && !menu.contains(event.relatedTarget)) setMenu(menu, false);
+    });
+  }
+
+  // Errors and warnings wait for the person to close them; the rest fade.
+  function settleToast(toast) {
+    if (toast.classList.contains("toast-error") || toast.classList.contains("toast-warning")) {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "toast-close";
+      close.setAttribute("aria-label", "Close message");
+      close.textContent = "×";
+      close.addEventListener("click", function () {
+        toast.remove();
+        var main = document.getElementById("main");
+        if (main) main.focus({ preventScroll: true });
+      });
+      toast.appendChild(close);
+      return;
     }
+    setTimeout(function () { toast.classList.add("is-hidden"); }, 5000);
+    setTimeout(function () { toast.remove(); }, 5600);
   }
 
   function toast(text) {

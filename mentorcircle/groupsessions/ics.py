@@ -51,7 +51,7 @@ def _event(
     event.add("organizer", organizer)
     if attendee is not None:
         address = vCalAddress(f"mailto:{attendee.email}")
-        address.params["cn"] = attendee.display_name
+        address.params["cn"] = attendee.name_for(attendee)
         address.params["role"] = "REQ-PARTICIPANT"
         address.params["partstat"] = "DECLINED" if cancelled else "ACCEPTED"
         address.params["rsvp"] = "FALSE"

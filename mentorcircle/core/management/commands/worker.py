@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from mentorcircle.notifications.recovery import requeue_stalled_tasks
+from mentorcircle.core.recovery import requeue_stalled_tasks
 
 SWEEP_EVERY = 60.0  # seconds
 

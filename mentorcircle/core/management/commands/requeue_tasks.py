@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mentorcircle.notifications.recovery import requeue_stalled_tasks
+from mentorcircle.core.recovery import requeue_stalled_tasks
 
 
 class Command(BaseCommand):

@@ -1,0 +1,69 @@
+"""What follows when group sessions or programs publish an event: the background tasks that
+tell people (see core/events.py). Events carry IDs; the tasks reload and re-check everything."""
+
+from dataclasses import asdict
+from typing import Any
+
+from django_tasks.base import Task
+
+from mentorcircle.core.events import subscribe
+from mentorcircle.groupsessions import events as session_events
+from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY
+from mentorcircle.notifications import tasks
+from mentorcircle.programs import events as program_events
+
+# Events whose fields are exactly the arguments of the task that handles them.
+TASK_FOR: dict[type, Task[..., None]] = {
+    session_events.ParticipantInvited: tasks.participant_invited,
+    session_events.ParticipantRegistered: tasks.participant_registered,
+    session_events.ParticipantWaitlisted: tasks.participant_waitlisted,
+    session_events.ParticipantPromoted: tasks.participant_promoted,
+    session_events.ParticipantLeft: tasks.participant_left,
+    session_events.InvitationDeclined: tasks.invitation_declined,
+    session_events.SessionUpdated: tasks.session_updated,
+    session_events.SessionCancelled: tasks.session_cancelled,
+    session_events.SessionConfirmed: tasks.session_confirmed,
+    session_events.AttendanceCorrected: tasks.feedback_requests,
+    session_events.ResourcesShared: tasks.resources_shared,
+}
+
+
+def _enqueue(event: Any) -> None:
+    TASK_FOR[type(event)].enqueue(**asdict(event))
+
+
+def _session_scheduled(event: session_events.SessionScheduled) -> None:
+    """Attendees are asked how it went shortly after the end; a new host gets reminders."""
+    follow_up = tasks.session_follow_up.using(run_after=event.ends_at + FOLLOW_UP_DELAY)
+    follow_up.enqueue(session_id=event.session_id, ends_at=event.ends_at.isoformat())
+    if event.created:
+        tasks.host_reminders.enqueue(session_id=event.session_id)
+
+
+def _call_ended(event: session_events.CallEnded) -> None:
+    tasks.session_follow_up.enqueue(session_id=event.session_id, ends_at="")
+
+
+def _chunks(ids: tuple[int, ...]) -> list[list[int]]:
+    """A big import is told in short tasks of INVITATIONS_PER_TASK people each."""
+    size = tasks.INVITATIONS_PER_TASK
+    return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def _members_added(event: program_events.MembersAdded) -> None:
+    for chunk in _chunks(event.membership_ids):
+        tasks.member_invitations.enqueue(membership_ids=chunk, invited_by_name=event.invited_by_name)
+
+
+def _program_invitations_made(event: program_events.ProgramInvitationsMade) -> None:
+    for chunk in _chunks(event.invitation_ids):
+        tasks.program_invitations.enqueue(invitation_ids=chunk, invited_by_name=event.invited_by_name)
+
+
+def connect() -> None:
+    for event_type in TASK_FOR:
+        subscribe(event_type, _enqueue)
+    subscribe(session_events.SessionScheduled, _session_scheduled)
+    subscribe(session_events.CallEnded, _call_ended)
+    subscribe(program_events.MembersAdded, _members_added)
+    subscribe(program_events.ProgramInvitationsMade, _program_invitations_made)
