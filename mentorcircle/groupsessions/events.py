@@ -1,7 +1,7 @@
 """What group sessions publish when they change (see core/events.py).
 
-Each event carries IDs and plain values only; subscribers reload what they need. `event` on a
-participant's event is that row's change stamp (Participant.event), which keys its emails.
+Each event carries IDs and plain values only; subscribers reload what they need. `version` on a
+participant's event is that row's change stamp (Participant.version), which keys its emails.
 """
 
 from dataclasses import dataclass
@@ -62,29 +62,29 @@ class ParticipantInvited:
 @dataclass(frozen=True)
 class ParticipantRegistered:
     participant_id: int
-    event: str
+    version: str
 
 
 @dataclass(frozen=True)
 class ParticipantWaitlisted:
     participant_id: int
-    event: str
+    version: str
 
 
 @dataclass(frozen=True)
 class ParticipantPromoted:
     participant_id: int
-    event: str
+    version: str
 
 
 @dataclass(frozen=True)
 class ParticipantLeft:
     participant_id: int
-    event: str
+    version: str
 
 
 @dataclass(frozen=True)
 class InvitationDeclined:
     participant_id: int
-    event: str
+    version: str
     had_seat: bool = False

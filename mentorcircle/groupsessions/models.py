@@ -253,7 +253,7 @@ class Participant(models.Model):
         return self.status in self.SEATED
 
     @property
-    def event(self) -> str:
+    def version(self) -> str:
         """Names the row's latest change; a task for an older change knows it is stale."""
         return self.updated_at.strftime("%Y%m%dT%H%M%S%f")
 

@@ -83,11 +83,6 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _event(participant: Participant) -> str:
-    """Names one change of a participant's row, so its emails have a key of their own."""
-    return participant.event
-
-
 def _schedule_decision(session: GroupSession) -> None:
     decide = tasks.decide_session.using(run_after=session.decide_at)
     transaction.on_commit(lambda: decide.enqueue(session_id=session.pk))
@@ -272,7 +267,7 @@ def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Part
         participant.status = Status.REGISTERED
         participant.waitlisted_at = None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        publish(events.ParticipantPromoted(participant_id=participant.pk, event=_event(participant)))
+        publish(events.ParticipantPromoted(participant_id=participant.pk, version=participant.version))
     return promoted
 
 
@@ -309,7 +304,7 @@ def participant_join(*, session: GroupSession, user: User, now: datetime | None 
             participant.status, participant.waitlisted_at = status, waitlisted_at
             participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
         kind = events.ParticipantRegistered if status == Status.REGISTERED else events.ParticipantWaitlisted
-        publish(kind(participant_id=participant.pk, event=_event(participant)))
+        publish(kind(participant_id=participant.pk, version=participant.version))
         return participant
 
 
@@ -332,7 +327,7 @@ def participant_leave(*, session: GroupSession, user: User, now: datetime | None
         participant.status, participant.waitlisted_at = Status.LEFT, None
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
         if had_seat:
-            publish(events.ParticipantLeft(participant_id=participant.pk, event=_event(participant)))
+            publish(events.ParticipantLeft(participant_id=participant.pk, version=participant.version))
         if had_seat and session.phase(now).can_leave:
             return _promote_from_waitlist(session, now=now)
         return []
@@ -486,7 +481,7 @@ def participant_decline(*, session: GroupSession, user: User, now: datetime | No
         participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
         publish(
             events.InvitationDeclined(
-                participant_id=participant.pk, event=_event(participant), had_seat=had_seat
+                participant_id=participant.pk, version=participant.version, had_seat=had_seat
             )
         )
         if had_seat and session.phase(now).can_leave:
@@ -507,16 +502,16 @@ def session_invite(
         return len(_invite(session=session, invitees=invitees, invited_by=actor))
 
 
-def invitation_answerable(*, participant: Participant, event: str | None, now: datetime) -> bool:
+def invitation_answerable(*, participant: Participant, version: str | None, now: datetime) -> bool:
     """Whether an invitation link may still answer: the row is as it was when the link was sent
     (same change stamp; a link made before links carried one: still invited), and the session is
     neither cancelled nor over. Answering changes the row, so each link acts once."""
-    unchanged = participant.status == Status.INVITED if event is None else participant.event == event
+    unchanged = participant.status == Status.INVITED if version is None else participant.version == version
     return unchanged and participant.session.phase(now).accepts_registrations
 
 
 def invitation_answer(
-    *, participant_id: int, action: str, event: str | None, now: datetime | None = None
+    *, participant_id: int, action: str, version: str | None, now: datetime | None = None
 ) -> Participant | None:
     """Answer an invitation from its email link ("accept" or "decline"), signed in or not.
     Returns the row as the answer left it, or None (and changes nothing) when the link is stale."""
@@ -535,7 +530,7 @@ def invitation_answer(
         if participant is None:
             return None
         participant.session = session
-        if not invitation_answerable(participant=participant, event=event, now=now):
+        if not invitation_answerable(participant=participant, version=version, now=now):
             return None
         if action == "accept":
             return participant_join(session=session, user=participant.user, now=now)

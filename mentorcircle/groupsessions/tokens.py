@@ -12,15 +12,15 @@ ACTIONS = ("accept", "decline")
 class RsvpLink(NamedTuple):
     participant_id: int
     action: str
-    # The participant row's change stamp (Participant.event) when the link was sent: the link
+    # The participant row's change stamp (Participant.version) when the link was sent: the link
     # acts only while the row is unchanged. None in links made before links carried it.
-    event: str | None
+    version: str | None
 
 
-def rsvp_token(*, participant_id: int, event: str, action: str) -> str:
+def rsvp_token(*, participant_id: int, version: str, action: str) -> str:
     if action not in ACTIONS:
         raise ValueError(f"Unknown RSVP action {action!r}")
-    return signing.dumps({"p": participant_id, "e": event, "a": action}, salt=SALT, compress=True)
+    return signing.dumps({"p": participant_id, "e": version, "a": action}, salt=SALT, compress=True)
 
 
 def rsvp_read(token: str) -> RsvpLink | None:
@@ -31,10 +31,10 @@ def rsvp_read(token: str) -> RsvpLink | None:
         return None
     if not isinstance(data, dict) or data.get("a") not in ACTIONS or not isinstance(data.get("p"), int):
         return None
-    event = data.get("e")
-    if event is not None and not isinstance(event, str):
+    version = data.get("e")
+    if version is not None and not isinstance(version, str):
         return None
-    return RsvpLink(participant_id=data["p"], action=data["a"], event=event)
+    return RsvpLink(participant_id=data["p"], action=data["a"], version=version)
 
 
 FEEDBACK_SALT = "mentorcircle.groupsessions.feedback"

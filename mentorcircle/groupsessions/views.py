@@ -457,7 +457,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             answered = services.invitation_answer(
-                participant_id=participant.pk, action=link.action, event=link.event, now=now
+                participant_id=participant.pk, action=link.action, version=link.version, now=now
             )
         except services.SessionError as error:
             messages.error(request, error.message)
@@ -465,7 +465,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
     participant.session = session
     can_answer = answered is None and services.invitation_answerable(
-        participant=participant, event=link.event, now=now
+        participant=participant, version=link.version, now=now
     )
     with _in_readers_zone(request, participant):
         return render(

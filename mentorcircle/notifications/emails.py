@@ -305,7 +305,7 @@ def _when(session: GroupSession, user: User) -> str:
         return format_when(session.starts_at)
 
 
-def registration_confirmed(participant: Participant, *, event: str) -> bool:
+def registration_confirmed(participant: Participant, *, version: str) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="registered",
@@ -320,10 +320,10 @@ def registration_confirmed(participant: Participant, *, event: str) -> bool:
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
         calendar=_seat_invite(participant),
     )
-    return send_once(key=f"registered:{participant.pk}:{event}", user=user, session=session, email=email)
+    return send_once(key=f"registered:{participant.pk}:{version}", user=user, session=session, email=email)
 
 
-def waitlisted(participant: Participant, *, event: str) -> bool:
+def waitlisted(participant: Participant, *, version: str) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="waitlisted",
@@ -335,10 +335,10 @@ def waitlisted(participant: Participant, *, event: str) -> bool:
         ],
         actions=[("View the session", ics.session_url(session))],
     )
-    return send_once(key=f"waitlisted:{participant.pk}:{event}", user=user, session=session, email=email)
+    return send_once(key=f"waitlisted:{participant.pk}:{version}", user=user, session=session, email=email)
 
 
-def promoted(participant: Participant, *, event: str) -> bool:
+def promoted(participant: Participant, *, version: str) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="promoted",
@@ -351,10 +351,10 @@ def promoted(participant: Participant, *, event: str) -> bool:
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
         calendar=_seat_invite(participant),
     )
-    return send_once(key=f"promoted:{participant.pk}:{event}", user=user, session=session, email=email)
+    return send_once(key=f"promoted:{participant.pk}:{version}", user=user, session=session, email=email)
 
 
-def left(participant: Participant, *, event: str) -> bool:
+def left(participant: Participant, *, version: str) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="left",
@@ -368,7 +368,7 @@ def left(participant: Participant, *, event: str) -> bool:
         calendar=ics.session_cancel(session, attendee=user, now=timezone.now()),
         calendar_method="CANCEL",
     )
-    return send_once(key=f"left:{participant.pk}:{event}", user=user, session=session, email=email)
+    return send_once(key=f"left:{participant.pk}:{version}", user=user, session=session, email=email)
 
 
 def _name(person: User, *, reader: User, session: GroupSession) -> str:
@@ -382,7 +382,7 @@ def _name(person: User, *, reader: User, session: GroupSession) -> str:
     return person.name_for(reader, manages=manages)
 
 
-def host_new_registration(participant: Participant, *, event: str) -> bool:
+def host_new_registration(participant: Participant, *, version: str) -> bool:
     session = participant.session
     host = session.host
     if preferences_for(host).registration_emails == Preferences.RegistrationEmails.NONE:
@@ -400,7 +400,7 @@ def host_new_registration(participant: Participant, *, event: str) -> bool:
         actions=[("See who's coming", ics.session_url(session))],
     )
     return send_once(
-        key=f"host-registration:{participant.pk}:{event}", user=host, session=session, email=email
+        key=f"host-registration:{participant.pk}:{version}", user=host, session=session, email=email
     )
 
 
@@ -484,7 +484,7 @@ def host_digest(session: GroupSession, *, digest: HostDigest, window_end: dateti
     return send_once(key=f"host-digest:{session.pk}:{stamp}", user=host, session=session, email=email)
 
 
-def host_declined(participant: Participant, *, event: str) -> bool:
+def host_declined(participant: Participant, *, version: str) -> bool:
     session = participant.session
     host = session.host
     name = _name(participant.user, reader=host, session=session)
@@ -495,13 +495,13 @@ def host_declined(participant: Participant, *, event: str) -> bool:
         paragraphs=[f"{name} declined your invitation to “{session.title}”."],
         actions=[("View the session", ics.session_url(session))],
     )
-    return send_once(key=f"host-declined:{participant.pk}:{event}", user=host, session=session, email=email)
+    return send_once(key=f"host-declined:{participant.pk}:{version}", user=host, session=session, email=email)
 
 
 def _rsvp_url(participant: Participant, action: str) -> str:
     """An answer link for the row as it is now: once the row changes, the link only shows how
     things stand."""
-    token = rsvp_token(participant_id=participant.pk, event=participant.event, action=action)
+    token = rsvp_token(participant_id=participant.pk, version=participant.version, action=action)
     return absolute_url(reverse("groupsessions:rsvp", args=[token]))
 
 

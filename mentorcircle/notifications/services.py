@@ -66,7 +66,7 @@ class HostUpdateRecorded:
     digest_due: datetime | None  # the end of the window whose digest is to be queued, if any
 
 
-def host_update_record(*, participant: Participant, kind: str, event: str) -> HostUpdateRecorded:
+def host_update_record(*, participant: Participant, kind: str, version: str) -> HostUpdateRecorded:
     """Note for the host that `participant` registered, left or was promoted (once per event),
     and, when a registration took the last seat, that the session filled up (once per fill: again
     only after someone left). Says whether this is the session's first registration (told at
@@ -80,7 +80,7 @@ def host_update_record(*, participant: Participant, kind: str, event: str) -> Ho
         of_session = HostUpdate.objects.filter(session=session)
         first = kind == HostUpdate.Kind.REGISTERED and not of_session.filter(kind=kind).exists()
         update, _ = HostUpdate.objects.get_or_create(
-            key=f"{kind}:{participant.pk}:{event}",
+            key=f"{kind}:{participant.pk}:{version}",
             defaults={
                 "session": session,
                 "kind": kind,
@@ -90,7 +90,7 @@ def host_update_record(*, participant: Participant, kind: str, event: str) -> Ho
             },
         )
         if kind == HostUpdate.Kind.REGISTERED and session.state_at(now).spots_left == 0:
-            _filled_record(session, key=f"filled:{participant.pk}:{event}", now=now, told_at_once=first)
+            _filled_record(session, key=f"filled:{participant.pk}:{version}", now=now, told_at_once=first)
         window_end = digest_window_end(update.created_at)
         pending = of_session.filter(told_at_once=False, digest_window__isnull=True)
         earlier = pending.filter(created_at__gte=window_end - DIGEST_WINDOW).filter(

@@ -47,11 +47,11 @@ def _participant(participant_id: int) -> Participant | None:
     )
 
 
-def _current(participant_id: int, *, event: str, status: str) -> Participant | None:
+def _current(participant_id: int, *, version: str, status: str) -> Participant | None:
     """The row, if it still is as the change that queued this task left it; None when a later
     change (leave, rejoin, decline…) superseded it: that change has a task of its own."""
     participant = _participant(participant_id)
-    if participant is None or participant.status != status or participant.event != event:
+    if participant is None or participant.status != status or participant.version != version:
         return None
     return participant
 
@@ -77,61 +77,61 @@ def schedule_reminders(participant: Participant, *, now: datetime | None = None)
 
 
 @email_task
-def participant_registered(*, participant_id: int, event: str) -> None:
+def participant_registered(*, participant_id: int, version: str) -> None:
     """A seat was taken: confirmation with the calendar invite, a note to the host, reminders."""
-    participant = _current(participant_id, event=event, status=Status.REGISTERED)
+    participant = _current(participant_id, version=version, status=Status.REGISTERED)
     if participant is None:
         return
     schedule_reminders(participant)  # first: a failing email must not cost the seat its reminders
-    emails.registration_confirmed(participant, event=event)
-    _tell_host(participant, kind=HostUpdate.Kind.REGISTERED, event=event)
+    emails.registration_confirmed(participant, version=version)
+    _tell_host(participant, kind=HostUpdate.Kind.REGISTERED, version=version)
 
 
 @email_task
-def participant_waitlisted(*, participant_id: int, event: str) -> None:
-    participant = _current(participant_id, event=event, status=Status.WAITLISTED)
+def participant_waitlisted(*, participant_id: int, version: str) -> None:
+    participant = _current(participant_id, version=version, status=Status.WAITLISTED)
     if participant is None:
         return
-    emails.waitlisted(participant, event=event)
+    emails.waitlisted(participant, version=version)
 
 
 @email_task
-def participant_promoted(*, participant_id: int, event: str) -> None:
-    participant = _current(participant_id, event=event, status=Status.REGISTERED)
+def participant_promoted(*, participant_id: int, version: str) -> None:
+    participant = _current(participant_id, version=version, status=Status.REGISTERED)
     if participant is None:
         return
     schedule_reminders(participant)
-    emails.promoted(participant, event=event)
-    _tell_host(participant, kind=HostUpdate.Kind.PROMOTED, event=event)
+    emails.promoted(participant, version=version)
+    _tell_host(participant, kind=HostUpdate.Kind.PROMOTED, version=version)
 
 
 @email_task
-def participant_left(*, participant_id: int, event: str) -> None:
-    participant = _current(participant_id, event=event, status=Status.LEFT)
+def participant_left(*, participant_id: int, version: str) -> None:
+    participant = _current(participant_id, version=version, status=Status.LEFT)
     if participant is None:
         return
-    emails.left(participant, event=event)
-    _tell_host(participant, kind=HostUpdate.Kind.LEFT, event=event)
+    emails.left(participant, version=version)
+    _tell_host(participant, kind=HostUpdate.Kind.LEFT, version=version)
 
 
-def _tell_host(participant: Participant, *, kind: str, event: str) -> None:
+def _tell_host(participant: Participant, *, kind: str, version: str) -> None:
     """The host hears of registrations as they chose: each one by email; an hourly digest (the
     default: the first registration at once, then one email an hour at most, with leaves,
     promotions and the session filling up); or nothing."""
     choice = preferences_for(participant.session.host).registration_emails
     if choice == Preferences.RegistrationEmails.EACH:
         if kind == HostUpdate.Kind.REGISTERED:
-            emails.host_new_registration(participant, event=event)
+            emails.host_new_registration(participant, version=version)
         return
     if choice != Preferences.RegistrationEmails.DIGEST:
         return
-    recorded = services.host_update_record(participant=participant, kind=kind, event=event)
+    recorded = services.host_update_record(participant=participant, kind=kind, version=version)
     if recorded.digest_due is not None:
         host_digest.using(run_after=recorded.digest_due).enqueue(
             session_id=participant.session_id, window_end=recorded.digest_due.isoformat()
         )
     if recorded.first:
-        emails.host_new_registration(participant, event=event)
+        emails.host_new_registration(participant, version=version)
 
 
 @email_task
@@ -177,13 +177,13 @@ def participant_invited(*, participant_id: int) -> None:
 
 
 @email_task
-def invitation_declined(*, participant_id: int, event: str, had_seat: bool = False) -> None:
-    participant = _current(participant_id, event=event, status=Status.DECLINED)
+def invitation_declined(*, participant_id: int, version: str, had_seat: bool = False) -> None:
+    participant = _current(participant_id, version=version, status=Status.DECLINED)
     if participant is None or participant.session.is_cancelled:
         return
     if had_seat:
-        emails.left(participant, event=event)  # takes the event out of their calendar
-    emails.host_declined(participant, event=event)
+        emails.left(participant, version=version)  # takes the event out of their calendar
+    emails.host_declined(participant, version=version)
 
 
 @email_task

@@ -331,7 +331,7 @@ def test_an_emailed_rating_link_saves_only_a_seated_attendees_answer(client, cas
     "token",
     [
         "not-a-token",
-        rsvp_token(participant_id=1, event="", action="accept"),  # signed, for another purpose
+        rsvp_token(participant_id=1, version="", action="accept"),  # signed, for another purpose
         signing.dumps({"p": 10**9}, salt="mentorcircle.groupsessions.feedback", compress=True),
     ],
 )

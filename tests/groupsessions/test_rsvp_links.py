@@ -159,12 +159,12 @@ def test_a_link_used_to_join_the_waitlist_then_shows_the_waitlist(client, person
 
 def test_an_answer_given_for_an_older_state_of_the_row_is_refused(personas, session):
     participant = Participant.objects.get(session=session, user=personas.mentee)
-    sent_for = participant.event
+    sent_for = participant.version
     with committed():
-        services.invitation_answer(participant_id=participant.pk, action="decline", event=sent_for)
+        services.invitation_answer(participant_id=participant.pk, action="decline", version=sent_for)
 
     with committed():
-        again = services.invitation_answer(participant_id=participant.pk, action="accept", event=sent_for)
+        again = services.invitation_answer(participant_id=participant.pk, action="accept", version=sent_for)
 
     assert again is None
     assert status_of(session, personas.mentee) == Status.DECLINED

@@ -276,7 +276,7 @@ def digest_queries(session: GroupSession, count: int) -> int:
     rows = Participant.objects.filter(user__in=users).select_related("session__host", "user")
     for kind in (HostUpdate.Kind.REGISTERED, HostUpdate.Kind.LEFT, HostUpdate.Kind.PROMOTED):
         for participant in rows:
-            services.host_update_record(participant=participant, kind=kind, event="e")
+            services.host_update_record(participant=participant, kind=kind, version="e")
     HostUpdate.objects.create(
         session=session, kind=HostUpdate.Kind.FILLED, key=f"filled:{count}", created_at=NOW
     )

@@ -190,7 +190,7 @@ def tampered(token: str) -> str:
         ),
         pytest.param(
             lambda participant, token: (
-                f"/rsvp/{rsvp_token(participant_id=participant.pk + 999, event='', action='accept')}/"
+                f"/rsvp/{rsvp_token(participant_id=participant.pk + 999, version='', action='accept')}/"
             ),
             id="no-such-invitation",
         ),
