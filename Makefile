@@ -32,8 +32,10 @@ run: demo
 	$(PY) manage.py worker & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs on every core (pytest-xdist); each test file stays on one worker.
+XDIST ?= -n auto --dist loadfile
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff format --check .

@@ -4,11 +4,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from typing_extensions import override
 
 from mentorcircle.core.signin import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    @override
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return bool(settings.ALLOW_SIGNUP)
 

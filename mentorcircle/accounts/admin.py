@@ -5,7 +5,7 @@ from mentorcircle.accounts.models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     ordering = ("email",)
     list_display = ("email", "full_name", "time_zone", "is_staff", "is_active")
     search_fields = ("email", "full_name")

@@ -17,7 +17,7 @@ from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import timezone_names
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(forms.ModelForm[User]):
     time_zone = forms.ChoiceField(
         label="Time zone",
         help_text="Every time in MentorCircle is shown in this zone.",
@@ -29,7 +29,7 @@ class ProfileForm(forms.ModelForm):
         labels = {"full_name": "Full name", "headline": "Headline", "bio": "Bio"}
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
@@ -44,7 +44,7 @@ class SentenceCaseLabels:
     relabel: ClassVar[dict[str, str]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         fields: dict[str, forms.Field] = self.fields  # type: ignore[attr-defined]
         for name, label in self.relabel.items():
             if name in fields:

@@ -32,7 +32,7 @@ class FieldGroup(BoundField):
         if self.is_hidden or not self.auto_id:
             return ""
         if self.use_fieldset:
-            return self.field.widget.id_for_label(self.auto_id, "0")
+            return str(self.field.widget.id_for_label(self.auto_id, "0"))
         return self.id_for_label
 
 

@@ -33,7 +33,7 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
-class IdChoiceField(forms.ModelChoiceField):
+class IdChoiceField(forms.ModelChoiceField[Any]):
     """A model choice whose value must look like an id before it reaches the database."""
 
     def to_python(self, value: Any) -> Any:
@@ -42,7 +42,7 @@ class IdChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField[Any]):
     def _check_values(self, value: Any) -> Any:
         for item in value:
             if not is_id(str(item)):

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 PER_PAGE = 20
 
 
-def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PER_PAGE) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items: QuerySet[Any], per_page: int = PER_PAGE) -> tuple[Page[Any], str]:
     """One page of a list, and the query string that keeps the other filters on page links."""
     query = request.GET.copy()
     query.pop("page", None)

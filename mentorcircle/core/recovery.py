@@ -21,7 +21,7 @@ MAX_ATTEMPTS = 5
 
 def retry_delay(attempts: int, *, retry_after: timedelta = RETRY_AFTER) -> timedelta:
     """How long a task that has failed `attempts` times waits before it runs again."""
-    return retry_after * 2 ** max(attempts - 1, 0)
+    return retry_after * int(2 ** max(attempts - 1, 0))
 
 
 def requeue_stalled_tasks(

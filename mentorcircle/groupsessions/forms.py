@@ -8,6 +8,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from typing_extensions import override
 
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
@@ -54,16 +55,19 @@ class MemberPicker(forms.Widget):
     template_name = "groupsessions/widgets/member_picker.html"
     search_id = "invite-search"
 
+    @override
     def id_for_label(self, id_: str) -> str:
         return self.search_id
 
+    @override
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
 
+    @override
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return False  # picking nobody is an answer too
 
-    def format_value(self, value: Any) -> list[str]:  # type: ignore[override]
+    def format_value(self, value: Any) -> list[str]:
         return [str(getattr(item, "pk", item)) for item in value or ()]
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -106,16 +110,18 @@ class InviteFields(forms.Form):
     invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
 
     def set_up_invites(self, programs: list[Program], *, can_invite_groups: bool) -> None:
-        cast(forms.ModelMultipleChoiceField, self.fields["invitees"]).queryset = User.objects.filter(
+        cast(forms.ModelMultipleChoiceField[Any], self.fields["invitees"]).queryset = User.objects.filter(
             memberships__program__in=programs
         ).distinct()
         self.can_invite_groups = can_invite_groups and len(programs) == 1
         if self.can_invite_groups:
             program = programs[0]
             cast(
-                forms.ModelMultipleChoiceField, self.fields["invite_cohorts"]
+                forms.ModelMultipleChoiceField[Any], self.fields["invite_cohorts"]
             ).queryset = program.cohorts.all()
-            cast(forms.ModelMultipleChoiceField, self.fields["invite_tags"]).queryset = program.tags.all()
+            cast(
+                forms.ModelMultipleChoiceField[Any], self.fields["invite_tags"]
+            ).queryset = program.tags.all()
         else:
             for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
                 del self.fields[name]
@@ -213,7 +219,7 @@ class SessionForm(InviteFields):
         if session is not None:
             kwargs.setdefault("initial", initial_for(session))
         super().__init__(*args, **kwargs)
-        program_field = cast(forms.ModelChoiceField, self.fields["program"])
+        program_field = cast(forms.ModelChoiceField[Any], self.fields["program"])
         program_field.queryset = Program.objects.filter(pk__in=[p.pk for p in programs])
         if len(programs) == 1 or session is not None:
             self.fields["program"].widget = forms.HiddenInput()
@@ -262,7 +268,7 @@ class SessionForm(InviteFields):
         name = (self.data.get("time_zone") if self.is_bound else "") or ""
         if is_valid_timezone(name):
             return zoneinfo.ZoneInfo(name)
-        return cast(zoneinfo.ZoneInfo, timezone.get_current_timezone())
+        return timezone.get_current_timezone()
 
     def full_clean(self) -> None:
         with timezone.override(self.input_zone):

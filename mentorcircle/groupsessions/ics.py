@@ -72,14 +72,14 @@ def session_invite(session: GroupSession, *, attendee: User, now: datetime, join
     """METHOD:REQUEST for a new seat or an update (the SEQUENCE tells them apart)."""
     calendar = _calendar("REQUEST")
     calendar.add_component(_event(session, attendee=attendee, cancelled=False, now=now, join_url=join_url))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def session_cancel(session: GroupSession, *, attendee: User, now: datetime) -> bytes:
     """METHOD:CANCEL: the session was cancelled, or this person gave up their seat."""
     calendar = _calendar("CANCEL")
     calendar.add_component(_event(session, attendee=attendee, cancelled=True, now=now))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def session_download(session: GroupSession, *, now: datetime, join_url: str = "") -> bytes:
@@ -89,7 +89,7 @@ def session_download(session: GroupSession, *, now: datetime, join_url: str = ""
     calendar.add_component(
         _event(session, attendee=None, cancelled=session.is_cancelled, now=now, join_url=join_url)
     )
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def personal_feed(
@@ -108,4 +108,4 @@ def personal_feed(
                 join_url=join_urls.get(session.pk, ""),
             )
         )
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

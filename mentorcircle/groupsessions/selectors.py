@@ -235,3 +235,18 @@ def member_suggestions(
         .exclude(pk=exclude.pk)
         .order_by("full_name", "email")[:limit]
     )
+
+
+def session_with_counts(*, pk: int) -> GroupSession:
+    return with_counts(GroupSession.objects.filter(pk=pk)).get()
+
+
+def session_for_callback(*, pk: int | None) -> GroupSession | None:
+    """The session a video service's callback names, with its program (its secrets)."""
+    if pk is None:
+        return None
+    return GroupSession.objects.select_related("program").filter(pk=pk).first()
+
+
+def feedback_of(*, participant: Participant) -> Feedback | None:
+    return Feedback.objects.filter(participant=participant).first()

@@ -51,6 +51,5 @@ def feedback_read(token: str) -> int | None:
         data = signing.loads(token, salt=FEEDBACK_SALT, max_age=FEEDBACK_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
-        return None
-    return data["p"]
+    participant_id = data.get("p") if isinstance(data, dict) else None
+    return participant_id if isinstance(participant_id, int) else None

@@ -31,6 +31,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import jwt
+from typing_extensions import override
 
 # A BigBlueButton API answer is a few hundred bytes; anything near this is not one.
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -335,6 +336,7 @@ def _signed_query(call: str, params: list[tuple[str, str]], secret: str) -> str:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """API calls answer directly; a redirect is treated as an HTTP error, not followed."""
 
+    @override
     def redirect_request(
         self,
         req: urllib.request.Request,

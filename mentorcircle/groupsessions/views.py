@@ -22,10 +22,17 @@ from mentorcircle.core.pagination import paginate
 from mentorcircle.core.refusals import Refused
 from mentorcircle.groupsessions import ics, rules, selectors, services, video
 from mentorcircle.groupsessions.forms import CancelForm, FeedbackForm, InviteForm, ResourcesForm, SessionForm
-from mentorcircle.groupsessions.models import Feedback, GroupSession, Participant, SessionState
+from mentorcircle.groupsessions.models import GroupSession, Participant, SessionState
 from mentorcircle.groupsessions.tokens import feedback_read, rsvp_read
 from mentorcircle.programs.models import Membership, Program
-from mentorcircle.programs.selectors import membership_get, person_get_visible, shared_memberships
+from mentorcircle.programs.selectors import (
+    membership_get,
+    membership_in,
+    memberships_of,
+    person_get_visible,
+    programs_managed_by,
+    shared_memberships,
+)
 from mentorcircle.programs.views import manager_view
 
 
@@ -34,7 +41,7 @@ def _tab(request: AuthedRequest) -> str:
 
 
 def _creatable_programs(user: User) -> list[Program]:
-    memberships = Membership.objects.filter(user=user).select_related("program").order_by("program__name")
+    memberships = memberships_of(user=user)
     return [m.program for m in memberships if rules.can_create_sessions(membership=m)]
 
 
@@ -67,9 +74,7 @@ def _create(
     template: str,
     extra: dict[str, object],
 ) -> HttpResponse:
-    managed = {
-        m.program_id for m in Membership.objects.filter(user=request.user, role=Membership.Role.MANAGER)
-    }
+    managed = {program.pk for program in programs_managed_by(user=request.user)}
     form = SessionForm(
         request.POST or None,
         programs=programs,
@@ -99,7 +104,7 @@ def _create(
 def _mentee_refusal(user: User) -> Refused | None:
     """For someone who is only ever a mentee: who may schedule sessions, and where they can join
     one instead. None for a mentor or manager (their programs have group sessions off)."""
-    memberships = Membership.objects.filter(user=user).select_related("program").order_by("program__name")
+    memberships = list(memberships_of(user=user))
     if not memberships or any(m.role in rules.CREATOR_ROLES for m in memberships):
         return None
     programs = [m.program for m in memberships]
@@ -333,11 +338,7 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
     """Type-ahead over the members of a program, for the people who may invite there (program
     managers and mentors): names, and email addresses for program managers only."""
     program_id = request.GET.get("program", "")
-    membership = (
-        Membership.objects.filter(user=request.user, program_id=program_id).select_related("program").first()
-        if is_id(program_id)
-        else None
-    )
+    membership = membership_in(user=request.user, program_id=program_id) if is_id(program_id) else None
     if membership is None or not rules.can_invite(membership=membership):
         raise Http404("No such program.")
     people = selectors.member_suggestions(
@@ -462,7 +463,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         except services.SessionError as error:
             messages.error(request, error.message)
         participant = selectors.participant_get(pk=participant.pk) or participant
-    session = selectors.with_counts(GroupSession.objects.filter(pk=participant.session_id)).get()
+    session = selectors.session_with_counts(pk=participant.session_id)
     participant.session = session
     can_answer = answered is None and services.invitation_answerable(
         participant=participant, version=link.version, now=now
@@ -654,7 +655,7 @@ def _feedback_page(
             {"session": session, "participant": participant, "refusal": refusal},
             status=400 if request.method == "POST" else 200,
         )
-    existing = Feedback.objects.filter(participant=participant).first()
+    existing = selectors.feedback_of(participant=participant)
     initial = {"rating": existing.rating, "comment": existing.comment} if existing else {}
     if preselect in {"1", "2", "3", "4", "5"}:
         initial["rating"] = int(preselect)
@@ -716,12 +717,12 @@ def _callback_session_id(token: str) -> int | None:
 
 
 @csrf_exempt
-def call_ended(request: HttpRequest, token: str) -> HttpResponse:
+def call_ended(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001 - a view's request
     """BigBlueButton calls this when the meeting ends (its `meta_endCallbackUrl`)."""
-    session_id = _callback_session_id(token)
-    if session_id is None or not GroupSession.objects.filter(pk=session_id).exists():
+    session = selectors.session_for_callback(pk=_callback_session_id(token))
+    if session is None:
         raise Http404("Unknown callback.")
-    services.session_call_ended(session_id=session_id)
+    services.session_call_ended(session_id=session.pk)
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -731,9 +732,7 @@ def call_analytics(request: HttpRequest, token: str) -> HttpResponse:
     """BigBlueButton posts who was there and for how long (its analytics callback), signed
     with the program's shared secret."""
     session_id = _callback_session_id(token)
-    session = (
-        GroupSession.objects.select_related("program").filter(pk=session_id).first() if session_id else None
-    )
+    session = selectors.session_for_callback(pk=session_id)
     if session is None or not session.program.bbb_secret:
         raise Http404("Unknown callback.")
     try:

@@ -8,7 +8,7 @@ from mentorcircle.notifications.models import Preferences
 HOST_ONLY = ("registration_emails",)
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(forms.ModelForm[Preferences]):
     class Meta:
         model = Preferences
         fields = ("registration_emails", "missed_session_emails")

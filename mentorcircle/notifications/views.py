@@ -46,7 +46,7 @@ def notices_read(request: AuthedRequest) -> HttpResponse:
     return redirect("personal:sessions")
 
 
-def feed(request: HttpRequest, token: str) -> HttpResponse:
+def feed(request: HttpRequest, token: str) -> HttpResponse:  # noqa: ARG001 - a view's request
     """The personal calendar feed: a secret address any calendar app can subscribe to."""
     prefs = selectors.preferences_by_token(token=token)
     sessions = list(selectors.feed_sessions(user=prefs.user))

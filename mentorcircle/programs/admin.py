@@ -1,10 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin[Program]):
     list_display = ("name", "slug", "allow_group_sessions")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
@@ -13,7 +15,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ("user", "program", "role")
     list_filter = ("program", "role")
     search_fields = ("user__email", "user__full_name")
@@ -22,7 +24,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cohort, Tag)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(admin.ModelAdmin[Any]):
     list_display = ("name", "program")
     list_filter = ("program",)
     search_fields = ("name",)

@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -33,7 +33,7 @@ def _server_address(value: str, *, example: str, path_allowed: bool) -> str:
     return value
 
 
-class ProgramSettingsForm(forms.ModelForm):
+class ProgramSettingsForm(forms.ModelForm[Program]):
     time_zone = forms.ChoiceField(
         label="Time zone",
         required=False,  # left out of a post: the saved zone stays
@@ -77,7 +77,7 @@ class ProgramSettingsForm(forms.ModelForm):
             "bbb_secret": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             (name, name.replace("_", " ")) for name in timezone_names()
@@ -96,7 +96,7 @@ class ProgramSettingsForm(forms.ModelForm):
                 )
 
     def clean_time_zone(self) -> str:
-        return self.cleaned_data.get("time_zone") or self.instance.time_zone
+        return str(self.cleaned_data.get("time_zone") or self.instance.time_zone)
 
     def clean_jitsi_url(self) -> str:
         return _server_address(
@@ -155,8 +155,8 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["cohort"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField, self.fields["tag"]).queryset = program.tags.all()
+        cast(forms.ModelChoiceField[Any], self.fields["cohort"]).queryset = program.cohorts.all()
+        cast(forms.ModelChoiceField[Any], self.fields["tag"]).queryset = program.tags.all()
 
 
 class MemberAddForm(forms.Form):
@@ -173,15 +173,15 @@ class MemberAddForm(forms.Form):
     def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.program = program
-        cast(forms.ModelChoiceField, self.fields["cohorts"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField, self.fields["tags"]).queryset = program.tags.all()
+        cast(forms.ModelChoiceField[Any], self.fields["cohorts"]).queryset = program.cohorts.all()
+        cast(forms.ModelChoiceField[Any], self.fields["tags"]).queryset = program.tags.all()
         if not program.cohorts.exists():
             del self.fields["cohorts"]
         if not program.tags.exists():
             del self.fields["tags"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
+        email = str(self.cleaned_data["email"]).strip().lower()
         if Membership.objects.filter(program=self.program, user__email__iexact=email).exists():
             raise forms.ValidationError("This person is already a member of this program.")
         return email

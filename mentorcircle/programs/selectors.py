@@ -29,6 +29,27 @@ def programs_managed_by(*, user: User) -> QuerySet[Program]:
     )
 
 
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    """The person's memberships with their programs, by program name."""
+    return Membership.objects.filter(user=user).select_related("program").order_by("program__name")
+
+
+def membership_in(*, user: User, program_id: str) -> Membership | None:
+    """The person's membership in the program with this id (as typed in a query string), or None."""
+    if not program_id.isdigit():
+        return None
+    return Membership.objects.filter(user=user, program_id=program_id).select_related("program").first()
+
+
+def manages_any(*, user: User, program_ids: set[int]) -> bool:
+    """Whether the person is a member (in any role) of one of these programs."""
+    return Membership.objects.filter(user=user, program_id__in=program_ids).exists()
+
+
+def user_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email).first()
+
+
 def programs_of(*, user: User) -> QuerySet[Program]:
     return Program.objects.filter(memberships__user=user).order_by("name")
 

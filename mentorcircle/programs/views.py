@@ -65,7 +65,7 @@ def program_join(request: AuthedRequest, slug: str) -> HttpResponse:
 
 
 @manager_view
-def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:
+def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:  # noqa: ARG001 - a view's request
     return redirect("manage:members", program.slug)
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from django import template
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Membership, Program
+from mentorcircle.programs.models import Program
 from mentorcircle.programs.selectors import account_program as account_program_of
+from mentorcircle.programs.selectors import manages_any, programs_managed_by, user_by_email
 
 register = template.Library()
 
@@ -21,11 +22,10 @@ def _managed_ids(context: template.Context, viewer: Any) -> set[int]:
     if "people_managed_ids" not in cache:
         programs = context.get("nav_managed_programs")
         if programs is None:
-            programs = Program.objects.filter(
-                memberships__user=viewer, memberships__role=Membership.Role.MANAGER
-            )
+            programs = programs_managed_by(user=viewer)
         cache["people_managed_ids"] = {program.pk for program in programs}
-    return cache["people_managed_ids"]
+    managed: set[int] = cache["people_managed_ids"]
+    return managed
 
 
 @register.simple_tag(takes_context=True)
@@ -41,7 +41,7 @@ def name_of(context: template.Context, person: User | None, program: Program | i
     if not managed:
         manages = False
     elif program is None:
-        manages = Membership.objects.filter(user=person, program_id__in=managed).exists()
+        manages = manages_any(user=person, program_ids=managed)
     else:
         manages = (program.pk if isinstance(program, Program) else program) in managed
     return person.name_for(viewer, manages=manages)
@@ -56,7 +56,7 @@ def account_person(context: template.Context) -> User | None:
         return user
     email = context.get("email")
     if isinstance(email, str) and email:
-        return User.objects.filter(email__iexact=email).first()
+        return user_by_email(email=email)
     return None
 
 
