@@ -1,10 +1,28 @@
 """Shared set-up for the benchmarks: a throwaway database, migrated, and Django ready."""
 
 import os
+import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each program of bench/harness.py has one session in each phase of a session's life.
+PHASES = ("upcoming", "joinable", "live", "ended", "cancelled")
+
+
+@dataclass(frozen=True)
+class Size:
+    """One program of bench/harness.py."""
+
+    members: int
+    sessions: int  # the program's sessions, the five phase sessions included
+    participants: int  # rows in its other sessions, hosts included
+    cohorts: int
+    tags: int
 
 
 def django_setup(default_db: str) -> None:
@@ -25,3 +43,23 @@ def _migrated() -> bool:
     from django.db import connection
 
     return "groupsessions_groupsession" in connection.introspection.table_names()
+
+
+@contextmanager
+def throwaway_postgres(server_url: str, prefix: str = "mentorcircle_bench") -> Iterator[str]:
+    """Create an empty database on the PostgreSQL server `server_url` names (its database name
+    is ignored) and yield its URL; drop it on the way out, whatever happened."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        raise SystemExit(f"DATABASE_URL must name a PostgreSQL server, not {parts.scheme or server_url!r}")
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

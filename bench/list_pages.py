@@ -70,8 +70,8 @@ def main() -> None:
         pages = {
             "personal sessions": reverse("personal:sessions"),
             "manager sessions": reverse("manage:sessions", args=[program.slug]),
-            "program page": reverse("programs:detail", args=[program.slug]),
-            "host's profile": reverse("accounts:profile", args=[host.pk]),
+            "program page": reverse("groupsessions:program", args=[program.slug]),
+            "host's profile": reverse("groupsessions:profile", args=[host.pk]),
             "session page": reverse("groupsessions:detail", args=[sessions[0].pk]),
             "members list": reverse("manage:members", args=[program.slug]),
         }
