@@ -9,6 +9,8 @@ HOST_ONLY = ("registration_emails",)
 
 
 class PreferencesForm(forms.ModelForm[Preferences]):
+    mandatory_fields = ()  # every choice has a value: nothing to mark as required
+
     class Meta:
         model = Preferences
         fields = ("registration_emails", "missed_session_emails")

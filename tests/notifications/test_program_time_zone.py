@@ -44,7 +44,7 @@ def test_a_member_who_never_signed_in_gets_times_in_the_programs_zone(personas, 
     email = the_email(newcomer, "Theo Mentor invited you")
     assert f"a group session on {IN_TOKYO}" in email.body
     assert f"When: {IN_TOKYO}" in email.body
-    assert "Times are in your time zone (Asia/Tokyo)." in email.body
+    assert "Times are shown in Asia/Tokyo." in email.body
     assert IN_TOKYO in html(email)
     assert "(UTC)" not in email.body
     # A zone of one's own wins; someone who signed in without one reads UTC, as their pages show.
