@@ -144,7 +144,13 @@ FORM_RENDERER = "mentorcircle.core.forms.FormRenderer"
 
 # Database: SQLite under var/ by default, anything dj-database-url understands via DATABASE_URL.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'mentorcircle.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))}
+# Each web process keeps its connection for CONN_MAX_AGE seconds (0: a new one per request) and
+# checks it before reusing it, so a connection the server dropped is replaced, not an error.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN so
     # concurrent writers queue (up to the timeout) instead of failing with "database is locked".
@@ -351,4 +357,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Through the root's handler only (Django's own console handler would print it twice).
+        "django": {"handlers": [], "propagate": True},
+        # A refusal (403) or a missing page (404) is answered, not an error: the access log
+        # has them; server errors (5xx) are still logged with their traceback.
+        "django.request": {"level": "ERROR"},
+    },
 }

@@ -168,7 +168,12 @@ class SessionForm(InviteFields):
     create_token = forms.CharField(widget=forms.HiddenInput, required=False)
     duration_hours = forms.IntegerField(
         label="Hours",
-        error_messages={"required": "Enter the hours (0 to 12)."},
+        error_messages={
+            "required": "Enter the hours (0 to 12).",
+            "min_value": "Enter the hours (0 to 12).",
+            "max_value": "A session lasts at most 12 hours.",
+            "invalid": "Enter the hours as a whole number (0 to 12).",
+        },
         min_value=0,
         max_value=12,
         initial=1,
@@ -176,7 +181,12 @@ class SessionForm(InviteFields):
     )
     duration_minutes = forms.IntegerField(
         label="Minutes",
-        error_messages={"required": "Enter the minutes (0 to 59)."},
+        error_messages={
+            "required": "Enter the minutes (0 to 59).",
+            "min_value": "Enter the minutes (0 to 59).",
+            "max_value": "Enter the minutes (0 to 59); add an hour for 60 or more.",
+            "invalid": "Enter the minutes as a whole number (0 to 59).",
+        },
         min_value=0,
         max_value=59,
         initial=0,
@@ -186,6 +196,10 @@ class SessionForm(InviteFields):
         label="Minimum participants",
         required=False,
         min_value=1,
+        error_messages={
+            "min_value": "The minimum is at least 1: the host counts as 1.",
+            "invalid": "Enter the minimum as a whole number.",
+        },
         help_text="Needed for this group session to be held. Leave blank for 1.",
     )
     max_participants = forms.IntegerField(
@@ -339,7 +353,9 @@ class InviteForm(InviteFields):
             or data.get("invite_tags")
             or data.get("invite_everyone")
         ):
-            raise forms.ValidationError("Pick at least one person, cohort or tag to invite.")
+            if self.can_invite_groups:
+                raise forms.ValidationError("Pick at least one person, cohort or tag to invite.")
+            raise forms.ValidationError("Pick at least one person to invite.")
         return data
 
 

@@ -183,7 +183,11 @@ class SessionAlreadyCreated(SessionError):
     made the first time."""
 
     def __init__(self, session: GroupSession) -> None:
-        super().__init__("This session was already created.")
+        super().__init__(
+            "This session was already created from this form; changes made after sending it "
+            "were not saved. "
+            "Edit the session to change it."
+        )
         self.session = session
 
 
@@ -280,32 +284,46 @@ def _check_open(state: SessionState) -> None:
         raise SessionError("This session is full and has already started, so it cannot be joined.")
 
 
+class NotAMember(SessionError):
+    """The person is not in the session's program (pages answer 404: it is none of theirs)."""
+
+
 def participant_join(*, session: GroupSession, user: User, now: datetime | None = None) -> Participant:
     """Take a seat, or a place on the waitlist when the session is full. Safe to repeat."""
+    return participant_join_by_id(session_id=session.pk, user=user, now=now)
+
+
+def participant_join_by_id(*, session_id: int, user: User, now: datetime | None = None) -> Participant:
+    """`participant_join` for a session known by its id (the Join button): the session is read
+    once, locked. Raises GroupSession.DoesNotExist, or NotAMember for someone outside its program."""
     now = _now(now)
     with transaction.atomic():
-        session = _lock(session.pk)
-        if not Membership.objects.filter(program_id=session.program_id, user=user).exists():
-            raise SessionError("Only members of this program can join.")
-        participant = Participant.objects.filter(session=session, user=user).first()
-        if participant and participant.status in (*Participant.SEATED, Status.WAITLISTED):
-            return participant
-        state = session.state_at(now, seats_taken=seats_taken(session))
-        _check_open(state)
-        if state.spots_left:
-            status, waitlisted_at = Status.REGISTERED, None
-        else:
-            status, waitlisted_at = Status.WAITLISTED, now
-        if participant is None:
-            participant = Participant.objects.create(
-                session=session, user=user, status=status, waitlisted_at=waitlisted_at
-            )
-        else:
-            participant.status, participant.waitlisted_at = status, waitlisted_at
-            participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
-        kind = events.ParticipantRegistered if status == Status.REGISTERED else events.ParticipantWaitlisted
-        publish(kind(participant_id=participant.pk, version=participant.version))
+        return _join_locked(_lock(session_id), user=user, now=now)
+
+
+def _join_locked(session: GroupSession, *, user: User, now: datetime) -> Participant:
+    """The join itself; the caller holds the session's lock."""
+    if not Membership.objects.filter(program_id=session.program_id, user=user).exists():
+        raise NotAMember("Only members of this program can join.")
+    participant = Participant.objects.filter(session=session, user=user).first()
+    if participant and participant.status in (*Participant.SEATED, Status.WAITLISTED):
         return participant
+    state = session.state_at(now, seats_taken=seats_taken(session))
+    _check_open(state)
+    if state.spots_left:
+        status, waitlisted_at = Status.REGISTERED, None
+    else:
+        status, waitlisted_at = Status.WAITLISTED, now
+    if participant is None:
+        participant = Participant.objects.create(
+            session=session, user=user, status=status, waitlisted_at=waitlisted_at
+        )
+    else:
+        participant.status, participant.waitlisted_at = status, waitlisted_at
+        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+    kind = events.ParticipantRegistered if status == Status.REGISTERED else events.ParticipantWaitlisted
+    publish(kind(participant_id=participant.pk, version=participant.version))
+    return participant
 
 
 def participant_leave(*, session: GroupSession, user: User, now: datetime | None = None) -> list[Participant]:
@@ -533,7 +551,7 @@ def invitation_answer(
         if not invitation_answerable(participant=participant, version=version, now=now):
             return None
         if action == "accept":
-            return participant_join(session=session, user=participant.user, now=now)
+            return _join_locked(session, user=participant.user, now=now)
         return participant_decline(session=session, user=participant.user, now=now)
 
 

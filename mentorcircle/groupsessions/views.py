@@ -56,7 +56,10 @@ def personal_sessions(request: AuthedRequest) -> HttpResponse:
         "groupsessions/personal_sessions.html",
         {
             "tab": tab,
-            "sessions": selectors.for_display(page.object_list, user=request.user, attendees=True),
+            # The list names the people of the sessions the viewer hosts, and of no other.
+            "sessions": selectors.for_display(
+                page.object_list, user=request.user, attendees=lambda s: s.host_id == request.user.pk
+            ),
             "page": page,
             "query": query,
             "can_create": bool(_creatable_programs(request.user)),
@@ -91,7 +94,7 @@ def _create(
                 create_token=form.cleaned_data.get("create_token"),
             )
         except services.SessionAlreadyCreated as repeat:
-            messages.info(request, repeat.message)
+            messages.warning(request, repeat.message)
             return redirect(repeat.session)
         except services.SessionError as error:
             form.add_service_error(error)
@@ -260,14 +263,19 @@ def _act(request: AuthedRequest, pk: int, action: Callable[[GroupSession], None]
 @login_required
 @require_POST
 def session_join(request: AuthedRequest, pk: int) -> HttpResponse:
-    def join(session: GroupSession) -> None:
-        participant = services.participant_join(session=session, user=request.user)
+    # The service reads the session once, under its lock, and says whether the person may see it.
+    try:
+        participant = services.participant_join_by_id(session_id=pk, user=request.user)
+    except (GroupSession.DoesNotExist, services.NotAMember):
+        raise Http404("No such session.") from None
+    except services.SessionError as error:
+        messages.error(request, error.message)
+    else:
         if participant.status == Participant.Status.WAITLISTED:
             messages.success(request, "The session is full: you're on the waitlist.")
         else:
             messages.success(request, "You're registered!")
-
-    return _act(request, pk, join)
+    return redirect("groupsessions:detail", pk)
 
 
 @login_required
@@ -283,7 +291,11 @@ def session_leave(request: AuthedRequest, pk: int) -> HttpResponse:
 def _managed(request: AuthedRequest, pk: int) -> tuple[GroupSession, Membership]:
     session, membership = selectors.session_get_visible(user=request.user, pk=pk)
     if not rules.can_manage_session(session=session, user=request.user, membership=membership):
-        raise Http404("No such session.")
+        raise Refused(
+            "Only the host and the program's managers can change this session.",
+            hint="You can see it, and join or leave it, on its page.",
+            links=[("Go to the session", session.get_absolute_url())],
+        )
     return session, membership
 
 
@@ -377,8 +389,8 @@ def session_invite(request: AuthedRequest, pk: int) -> HttpResponse:
     session, membership = _managed(request, pk)
     form = InviteForm(request.POST, session=session, can_invite_groups=membership.is_manager)
     if not form.is_valid():
-        for error in form.errors.as_data().values():
-            messages.error(request, " ".join(str(e.message) for e in error))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
         return redirect(session)
     try:
         count = services.session_invite(session=session, actor=request.user, invitees=form.invitees_chosen())
@@ -476,6 +488,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
                 "participant": participant,
                 "session": session,
                 "phase": session.phase(now),
+                "state": session.state_at(now),
                 "action": link.action,
                 "answered": answered,
                 "can_answer": can_answer,

@@ -300,9 +300,10 @@ def _call_paragraph(participant: Participant, user: User) -> str:
     return f"Your personal link to the call opens on {opens}: {join_url(participant)} (keep it to yourself)."
 
 
-def _when(session: GroupSession, user: User) -> str:
+def _when(session: GroupSession, user: User, *, at: datetime | None = None) -> str:
+    """The session's start (or `at`) in the reader's zone, naming it."""
     with timezone.override(_zone(user, session)):
-        return format_when(session.starts_at)
+        return format_when(at or session.starts_at)
 
 
 def registration_confirmed(participant: Participant, *, version: str) -> bool:
@@ -387,16 +388,26 @@ def host_new_registration(participant: Participant, *, version: str) -> bool:
     host = session.host
     if preferences_for(host).registration_emails == Preferences.RegistrationEmails.NONE:
         return False
-    spots_left = max(session.max_participants - seats_taken(session), 0)
+    state = session.state_at(timezone.now(), seats_taken=seats_taken(session))
     name = _name(participant.user, reader=host, session=session)
+    paragraphs = [
+        f"{name} registered for your session “{session.title}” ({_when(session, host)}).",
+        f"{state.spots_left} spot{'s' if state.spots_left != 1 else ''} left.",
+    ]
+    if state.awaits_quorum:
+        paragraphs.append(
+            f"{state.more_needed} more needed by {_when(session, host, at=session.decide_at)} "
+            "for the session to be held."
+        )
+    if preferences_for(host).registration_emails == Preferences.RegistrationEmails.DIGEST:
+        paragraphs.append(
+            "Later registrations come in one email an hour at most (change this on your Notifications page)."
+        )
     email = SessionEmail(
         kind="host-registration",
         subject=f"{name} registered for {session.title}",
         heading="New registration",
-        paragraphs=[
-            f"{name} registered for “{session.title}” on {_when(session, host)}.",
-            f"{spots_left} spot{'s' if spots_left != 1 else ''} left.",
-        ],
+        paragraphs=paragraphs,
         actions=[("See who's coming", ics.session_url(session))],
     )
     return send_once(

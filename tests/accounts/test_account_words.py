@@ -70,7 +70,8 @@ SIGNED_OUT_PAGES = {
 
 
 @pytest.mark.parametrize(("name", "heading"), SIGNED_OUT_PAGES.items())
-def test_signed_out_account_pages_use_our_words(client, db, name, heading):
+@pytest.mark.usefixtures("db")
+def test_signed_out_account_pages_use_our_words(client, name, heading):
     response = client.get(reverse(name))
 
     assert response.status_code == 200
@@ -80,7 +81,8 @@ def test_signed_out_account_pages_use_our_words(client, db, name, heading):
     assert title_of(response).endswith("· MentorCircle")
 
 
-def test_open_sign_up_uses_our_words(client, db, settings):
+@pytest.mark.usefixtures("db")
+def test_open_sign_up_uses_our_words(client, settings):
     settings.ALLOW_SIGNUP = True
 
     response = client.get(reverse("account_signup"))
@@ -102,7 +104,8 @@ def test_the_code_page_names_where_the_code_went(client, personas):
     assert toasts(response) == [f"We emailed a sign-in code to {personas.mentee.email}."]
 
 
-def test_a_used_or_broken_password_link_says_so_plainly(client, db):
+@pytest.mark.usefixtures("db")
+def test_a_used_or_broken_password_link_says_so_plainly(client):
     response = client.get(reverse("account_reset_password_from_key", kwargs={"uidb36": "1", "key": "x-y"}))
 
     assert "<h1>This link no longer works</h1>" in page_text(response)
@@ -134,7 +137,8 @@ def test_the_password_pages_name_the_only_program_of_the_person(client, personas
     text = main_of(client.get(reverse("account_change_password")))
 
     assert f"You sign in to MentorCircle for Alpha Mentoring as {personas.mentee.email} ." in text
-    assert "Current password" in text and "New password (again)" in text
+    assert "Current password" in text
+    assert "New password (again)" in text
 
 
 def test_a_person_without_a_password_chooses_one_for_their_program(client, personas):
@@ -156,7 +160,8 @@ def test_a_member_of_several_programs_sees_the_one_the_page_leads_to_or_none(cli
     plain = main_of(client.get(reverse("account_change_password")))
     headed = main_of(client.get(reverse("account_change_password") + "?next=/programs/beta/"))
 
-    assert "Alpha Mentoring" not in plain and "Beta Program" not in plain
+    assert "Alpha Mentoring" not in plain
+    assert "Beta Program" not in plain
     assert "for Beta Program" in headed
 
 
@@ -177,11 +182,12 @@ def test_signing_in_and_out_is_said_in_our_words(client, personas):
     )
     signed_out = client.post(reverse("account_logout"), follow=True)
 
-    assert "Welcome back, Mina Mentee." in toasts(signed_in)
+    assert "Signed in as Mina Mentee." in toasts(signed_in)
     assert "You're signed out." in toasts(signed_out)
 
 
-def test_the_sign_in_form_labels_are_in_sentence_case(client, db):
+@pytest.mark.usefixtures("db")
+def test_the_sign_in_form_labels_are_in_sentence_case(client):
     text = page_text(client.get(reverse("account_login")))
 
     assert "Keep me signed in" in text
@@ -234,11 +240,13 @@ def test_account_emails_name_no_program_for_a_member_of_several(client, personas
 
     message = the_only_email()
     assert message.subject == "Your sign-in code for MentorCircle"
-    assert "Alpha Mentoring" not in message.body and "Beta Program" not in message.body
+    assert "Alpha Mentoring" not in message.body
+    assert "Beta Program" not in message.body
     assert "-- MentorCircle\n" in message.body
 
 
-def test_the_email_to_an_address_without_an_account_uses_our_words(client, db):
+@pytest.mark.usefixtures("db")
+def test_the_email_to_an_address_without_an_account_uses_our_words(client):
     client.post(reverse("account_request_login_code"), {"email": "nobody@example.org"})
 
     message = the_only_email()
@@ -269,7 +277,8 @@ ODD_NAMES = {
 
 
 @pytest.mark.parametrize("name", ODD_NAMES.values(), ids=ODD_NAMES.keys())
-def test_account_emails_keep_odd_names_and_program_names_out_of_the_headers(client, db, name):
+@pytest.mark.usefixtures("db")
+def test_account_emails_keep_odd_names_and_program_names_out_of_the_headers(client, name):
     program = ProgramFactory(name=name[:150], slug="odd")
     person = UserFactory(email="odd@example.org")
     User.objects.filter(pk=person.pk).update(full_name=name[:150])  # as an import could have left it
@@ -278,11 +287,13 @@ def test_account_emails_keep_odd_names_and_program_names_out_of_the_headers(clie
     client.post(reverse("account_request_login_code"), {"email": person.email})
 
     message = the_only_email()
-    assert "\n" not in message.subject and "\r" not in message.subject
+    assert "\n" not in message.subject
+    assert "\r" not in message.subject
     assert message.subject.startswith("Your sign-in code for ")
     assert message.subject.endswith(" on MentorCircle")
     assert message.to == ["odd@example.org"]
-    assert not message.cc and not message.bcc
+    assert not message.cc
+    assert not message.bcc
     assert message.body.startswith(f"Hello {name[:150]},")
     message.message()  # the whole message can be built: no header carries a line break
 

@@ -27,7 +27,7 @@ from tests.browser.conftest import (
 )
 from tests.factories import PASSWORD, ProgramFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 def host_session(program, host, title: str, *, max_participants: int = 40, days: int = 10) -> GroupSession:
@@ -44,7 +44,7 @@ def host_session(program, host, title: str, *, max_participants: int = 40, days:
     return services.session_create(program=program, host=host, details=details)
 
 
-def test_manager_creates_a_session_from_the_manager_dashboard(page: Page, live_server, transactional_db):
+def test_manager_creates_a_session_from_the_manager_dashboard(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     manager = program_member(
         program, Membership.Role.MANAGER, "Maria Manager", email="maria@example.org", time_zone=""
@@ -120,7 +120,7 @@ def test_manager_creates_a_session_from_the_manager_dashboard(page: Page, live_s
     look(page, "sessions-07-manager-personal-sessions")
 
 
-def test_mentor_creates_a_masterclass_with_the_default_sizes(page: Page, live_server, transactional_db):
+def test_mentor_creates_a_masterclass_with_the_default_sizes(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
 
@@ -153,9 +153,7 @@ def test_mentor_creates_a_masterclass_with_the_default_sizes(page: Page, live_se
     assert session.starts_at == expected_start.astimezone(UTC)
 
 
-def test_mentee_joins_from_the_hosts_profile_and_the_host_sees_them(
-    page: Page, live_server, transactional_db, mailoutbox
-):
+def test_mentee_joins_from_the_hosts_profile_and_the_host_sees_them(page: Page, live_server, mailoutbox):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     mentee = program_member(program, Membership.Role.MENTEE, "Mina Mentee")
@@ -198,7 +196,7 @@ def test_mentee_joins_from_the_hosts_profile_and_the_host_sees_them(
     look(page, "sessions-13-host-sees-participant")
 
 
-def test_host_edits_then_cancels_a_session(page: Page, live_server, transactional_db, new_context):
+def test_host_edits_then_cancels_a_session(page: Page, live_server, new_context):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     mentee = program_member(program, Membership.Role.MENTEE, "Mina Mentee")
@@ -273,9 +271,7 @@ def test_host_edits_then_cancels_a_session(page: Page, live_server, transactiona
     look(other, "sessions-21-member-sees-cancelled")
 
 
-def test_waitlisted_mentee_is_promoted_when_a_seat_frees_up(
-    page: Page, live_server, transactional_db, mailoutbox
-):
+def test_waitlisted_mentee_is_promoted_when_a_seat_frees_up(page: Page, live_server, mailoutbox):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     rita = program_member(program, Membership.Role.MENTEE, "Rita Registered")
@@ -307,7 +303,7 @@ def test_waitlisted_mentee_is_promoted_when_a_seat_frees_up(
     assert "A seat freed up: you're registered for One-to-one-ish" in subjects
 
 
-def test_copy_link_puts_the_session_page_url_on_the_clipboard(page: Page, live_server, transactional_db):
+def test_copy_link_puts_the_session_page_url_on_the_clipboard(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     session = host_session(program, mentor, "Public speaking")
@@ -336,9 +332,7 @@ def fill_create_form(page: Page, title: str, start: datetime) -> None:
     page.get_by_label("Start time").fill(f"{start:%Y-%m-%dT%H:%M}")
 
 
-def test_sending_the_create_form_again_after_going_back_makes_one_session(
-    page: Page, live_server, transactional_db
-):
+def test_sending_the_create_form_again_after_going_back_makes_one_session(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     start = datetime.combine(next_month_day(20), datetime.min.time()).replace(hour=9)
@@ -356,7 +350,15 @@ def test_sending_the_create_form_again_after_going_back_makes_one_session(
     session = GroupSession.objects.get()
     expect(page.get_by_role("heading", name="Breaking into product design", level=1)).to_be_visible()
     assert page.url == f"{live_server.url}{session.get_absolute_url()}"
-    expect(page.get_by_role("status").filter(has_text="This session was already created.")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(
+            has_text=(
+                "This session was already created from this form; changes made after sending it "
+                "were not saved. "
+                "Edit the session to change it."
+            )
+        )
+    ).to_be_visible()
     look(page, "sessions-27-sent-again-opens-the-session")
     assert GroupSession.objects.count() == 1
 
@@ -370,7 +372,7 @@ def test_sending_the_create_form_again_after_going_back_makes_one_session(
 
 
 def test_a_start_inside_the_decision_window_is_explained_beside_the_field_and_on_the_page(
-    page: Page, live_server, transactional_db
+    page: Page, live_server
 ):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")  # decided 24 hours before
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")

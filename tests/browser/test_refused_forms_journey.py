@@ -10,14 +10,14 @@ from tests.browser.conftest import VIEWPORT, look, program_member, sign_in
 from tests.factories import PASSWORD, ProgramFactory
 from tests.groupsessions.conftest import create_session
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["desktop", "phone"])
 def test_a_refused_session_form_brings_the_summary_into_focus_and_leads_to_each_field(
-    page: Page, live_server, transactional_db, viewport
+    page: Page, live_server, viewport
 ):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     manager = program_member(program, Membership.Role.MANAGER, "Maria Manager")
@@ -36,7 +36,9 @@ def test_a_refused_session_form_brings_the_summary_into_focus_and_leads_to_each_
     title_link = summary.get_by_role("link", name="Title: This field is required.")
     expect(title_link).to_have_attribute("href", "#id_title")
     expect(summary.get_by_role("link", name="Start time: This field is required.")).to_be_visible()
-    minutes_link = summary.get_by_role("link", name="Minutes: Ensure this value is less than or equal to 59.")
+    minutes_link = summary.get_by_role(
+        "link", name="Minutes: Enter the minutes (0 to 59); add an hour for 60 or more."
+    )
     expect(minutes_link).to_be_visible()
     look(page, f"refused-01-session-form-summary-{viewport['width']}")
     # What was typed is still there; nothing else was marked.
@@ -56,14 +58,12 @@ def test_a_refused_session_form_brings_the_summary_into_focus_and_leads_to_each_
     minutes_link.click()
     minutes = page.get_by_role("group", name="Duration").get_by_label("Minutes")
     expect(minutes).to_be_focused()
-    expect(minutes).to_have_accessible_description("Ensure this value is less than or equal to 59.")
+    expect(minutes).to_have_accessible_description("Enter the minutes (0 to 59); add an hour for 60 or more.")
     expect(page.get_by_role("group", name="Duration")).to_be_in_viewport()
     look(page, f"refused-02-session-form-field-{viewport['width']}")
 
 
-def test_an_error_message_stays_until_it_is_closed_and_a_confirmation_fades(
-    page: Page, live_server, transactional_db
-):
+def test_an_error_message_stays_until_it_is_closed_and_a_confirmation_fades(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     host = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     program_member(program, Membership.Role.MENTEE, "Mina Mentee")
@@ -99,9 +99,7 @@ def test_an_error_message_stays_until_it_is_closed_and_a_confirmation_fades(
     [("Theo Mentor", "Personal", "Profile settings"), ("Session actions", "Edit", "Cancel")],
     ids=["user menu", "session actions"],
 )
-def test_both_menus_work_the_same_from_the_keyboard(
-    page: Page, live_server, transactional_db, button, first_item, second_item
-):
+def test_both_menus_work_the_same_from_the_keyboard(page: Page, live_server, button, first_item, second_item):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     host = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     session = create_session(program, host, title="Portfolio review")

@@ -1,10 +1,15 @@
 """Crafted ids, numbers and NUL bytes in paths, queries and forms: 404 or 400, never a 500."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from mentorcircle.groupsessions.models import Participant
 from tests.groupsessions.conftest import create_session
+from tests.helpers import toasts
 
 HUGE = "9" * 40
 CRAFTED_IDS = [HUGE, "99999999999999999999", "²", "٣", "-1", "0x10", "1.5", "%00", "1%00"]
@@ -95,17 +100,33 @@ def test_crafted_invitee_ids_are_refused_next_to_the_field(member_client, person
     response = member_client.post(
         reverse("groupsessions:invite", args=[session.pk]),
         {"program": personas.program.pk, "invitees": [crafted]},
+        follow=True,
     )
 
-    assert response.status_code == 302  # back to the session page, with the form's message
+    # Back to the session page, with the form's messages; nobody is invited.
+    assert response.redirect_chain == [(session.get_absolute_url(), 302)]
+    refusal = toasts(response)
+    assert refusal[0].endswith("is not a valid value.")
+    assert "%(" not in refusal[0]  # the message is filled in, not shown as a template
+    assert "Pick at least one person, cohort or tag to invite." in refusal
+    assert list(session.participants.values_list("status", flat=True)) == [Participant.Status.HOST]
 
 
 @pytest.mark.parametrize("crafted", [HUGE, "²", "-1", "x"])
 def test_crafted_attendance_ids_are_ignored(member_client, personas, crafted):
-    session = create_session(personas.program, personas.manager)
-
-    response = member_client.post(
-        reverse("groupsessions:attendance", args=[session.pk]), {"attended": [crafted]}
+    now = timezone.now()
+    session = create_session(  # ended yesterday, so its attendance can be corrected
+        personas.program, personas.manager, now=now - timedelta(days=10), starts_at=now - timedelta(days=2)
+    )
+    seat = Participant.objects.create(
+        session=session, user=personas.mentee, status=Participant.Status.REGISTERED, attended=True
     )
 
-    assert response.status_code == 302
+    response = member_client.post(
+        reverse("groupsessions:attendance", args=[session.pk]), {"attended": [crafted, seat.pk]}, follow=True
+    )
+
+    assert response.redirect_chain == [(session.get_absolute_url(), 302)]
+    assert toasts(response) == ["Attendance unchanged."]
+    attended = dict(session.participants.values_list("user__full_name", "attended"))
+    assert attended == {"Maria Manager": False, "Mina Mentee": True}

@@ -43,36 +43,36 @@ class Refusal:
 REFUSALS = {
     "create session (manager)": Refusal(
         "manager",
-        lambda p, s: reverse("manage:session_create", args=["alpha"]),
-        lambda p, s: session_data(p, title=""),
+        lambda _p, _s: reverse("manage:session_create", args=["alpha"]),
+        lambda p, _s: session_data(p, title=""),
         (f"Title: {REQUIRED}", "id_title"),
         "title",
     ),
     "create a session (mentor)": Refusal(
         "mentor",
-        lambda p, s: reverse("personal:session_create"),
-        lambda p, s: session_data(p, description=""),
+        lambda _p, _s: reverse("personal:session_create"),
+        lambda p, _s: session_data(p, description=""),
         (f"Describe the objective of your masterclass: {REQUIRED}", "id_description"),
         "description",
     ),
     "edit session": Refusal(
         "mentor",
-        lambda p, s: reverse("groupsessions:edit", args=[s.pk]),
-        lambda p, s: session_data(p, duration_minutes="75"),
-        ("Minutes: Ensure this value is less than or equal to 59.", "id_duration_minutes"),
+        lambda _p, s: reverse("groupsessions:edit", args=[s.pk]),
+        lambda p, _s: session_data(p, duration_minutes="75"),
+        ("Minutes: Enter the minutes (0 to 59); add an hour for 60 or more.", "id_duration_minutes"),
         "duration_minutes",
     ),
     "cancel session": Refusal(
         "mentor",
-        lambda p, s: reverse("groupsessions:cancel", args=[s.pk]),
-        lambda p, s: {"reason": ""},
+        lambda _p, s: reverse("groupsessions:cancel", args=[s.pk]),
+        lambda _p, _s: {"reason": ""},
         (f"Reason: {REQUIRED}", "id_reason"),
         "reason",
     ),
     "recording and notes": Refusal(
         "mentor",
-        lambda p, s: reverse("groupsessions:resources", args=[s.pk]),
-        lambda p, s: {"recording_url": "", "resources_note": "x" * 2001},
+        lambda _p, s: reverse("groupsessions:resources", args=[s.pk]),
+        lambda _p, _s: {"recording_url": "", "resources_note": "x" * 2001},
         (
             "Notes and resources: Ensure this value has at most 2000 characters (it has 2001).",
             "id_resources_note",
@@ -81,8 +81,8 @@ REFUSALS = {
     ),
     "program settings": Refusal(
         "manager",
-        lambda p, s: reverse("manage:settings", args=["alpha"]),
-        lambda p, s: {
+        lambda _p, _s: reverse("manage:settings", args=["alpha"]),
+        lambda _p, _s: {
             "default_min_participants": "5",
             "default_max_participants": "4",
             "decision_hours_before": "24",
@@ -94,8 +94,8 @@ REFUSALS = {
     ),
     "program settings, a choice": Refusal(
         "manager",
-        lambda p, s: reverse("manage:settings", args=["alpha"]),
-        lambda p, s: {
+        lambda _p, _s: reverse("manage:settings", args=["alpha"]),
+        lambda _p, _s: {
             "default_min_participants": "1",
             "default_max_participants": "40",
             "decision_hours_before": "24",
@@ -106,29 +106,29 @@ REFUSALS = {
     ),
     "add member": Refusal(
         "manager",
-        lambda p, s: reverse("manage:member_add", args=["alpha"]),
-        lambda p, s: {"email": "not an address", "full_name": "Pat Doe", "role": "mentee"},
+        lambda _p, _s: reverse("manage:member_add", args=["alpha"]),
+        lambda _p, _s: {"email": "not an address", "full_name": "Pat Doe", "role": "mentee"},
         ("Email: Enter a valid email address.", "id_email"),
         "email",
     ),
     "import members": Refusal(
         "manager",
-        lambda p, s: reverse("manage:members_import", args=["alpha"]),
-        lambda p, s: {"file": ""},  # what a browser sends when no file was chosen
+        lambda _p, _s: reverse("manage:members_import", args=["alpha"]),
+        lambda _p, _s: {"file": ""},  # what a browser sends when no file was chosen
         (f"CSV file: {REQUIRED}", "id_file"),
         "file",
     ),
     "profile settings": Refusal(
         "mentee",
-        lambda p, s: reverse("accounts:settings"),
-        lambda p, s: {"full_name": "", "headline": "", "bio": "", "time_zone": "Europe/London"},
+        lambda _p, _s: reverse("accounts:settings"),
+        lambda _p, _s: {"full_name": "", "headline": "", "bio": "", "time_zone": "Europe/London"},
         (f"Full name: {REQUIRED}", "id_full_name"),
         "full_name",
     ),
     "change password": Refusal(
         "mentee",
-        lambda p, s: reverse("account_change_password"),
-        lambda p, s: {
+        lambda _p, _s: reverse("account_change_password"),
+        lambda _p, _s: {
             "oldpassword": "wrong",
             "password1": "N3w-passw0rd-long",
             "password2": "N3w-passw0rd-long",

@@ -565,7 +565,8 @@ def test_a_session_at_or_above_its_minimum_is_confirmed_with_the_host_counted(pe
     assert outcome == reloaded(session).status == GroupSession.Status.CONFIRMED
 
 
-def test_the_host_alone_meets_a_minimum_of_one(personas, session):
+@pytest.mark.usefixtures("personas")
+def test_the_host_alone_meets_a_minimum_of_one(session):
     assert services.session_decide(session_id=session.pk, now=session.decide_at) == "confirmed"
 
 
@@ -712,7 +713,8 @@ def test_editing_a_session_inside_the_window_without_moving_it_keeps_its_decisio
     assert reloaded(session).decide_at == NOW + timedelta(hours=1)
 
 
-def test_deciding_a_session_that_no_longer_exists_does_nothing(personas, session):
+@pytest.mark.usefixtures("personas")
+def test_deciding_a_session_that_no_longer_exists_does_nothing(session):
     session_id = session.pk
     session.delete()
 
@@ -767,7 +769,11 @@ def test_a_create_form_sent_twice_makes_one_session_and_names_it_the_second_time
         )
 
     assert again.value.session == first
-    assert again.value.message == "This session was already created."
+    assert again.value.message == (
+        "This session was already created from this form; changes made after sending it "
+        "were not saved. "
+        "Edit the session to change it."
+    )
     assert list(GroupSession.objects.values_list("title", flat=True)) == ["Negotiating your first salary"]
     assert statuses(first) == {"Theo Mentor": Status.HOST}
 

@@ -111,10 +111,10 @@ PAGES = {
     "leave": ("post", lambda s: reverse("groupsessions:leave", args=[s.pk])),
     "edit": ("get", lambda s: reverse("groupsessions:edit", args=[s.pk])),
     "cancel": ("get", lambda s: reverse("groupsessions:cancel", args=[s.pk])),
-    "personal sessions": ("get", lambda s: reverse("personal:sessions")),
-    "personal create": ("get", lambda s: reverse("personal:session_create")),
-    "manager sessions": ("get", lambda s: reverse("manage:sessions", args=["alpha"])),
-    "manager create": ("get", lambda s: reverse("manage:session_create", args=["alpha"])),
+    "personal sessions": ("get", lambda _s: reverse("personal:sessions")),
+    "personal create": ("get", lambda _s: reverse("personal:session_create")),
+    "manager sessions": ("get", lambda _s: reverse("manage:sessions", args=["alpha"])),
+    "manager create": ("get", lambda _s: reverse("manage:session_create", args=["alpha"])),
     "member suggest": (
         "get",
         lambda s: f"{reverse('groupsessions:member_suggest')}?program={s.program_id}&q=Mina",
@@ -129,21 +129,47 @@ ALLOWED = {
     "detail": (MEMBERS, 404),
     "join": (MEMBERS, 404),
     "leave": (MEMBERS, 404),
-    "edit": (("manager", "mentor"), 404),
-    "cancel": (("manager", "mentor"), 404),
+    # A member who may not change the session is told so; outsiders get 404.
+    "edit": (("manager", "mentor"), {"mentee": 403, "outsider": 404, "other_manager": 404}),
+    "cancel": (("manager", "mentor"), {"mentee": 403, "outsider": 404, "other_manager": 404}),
     "personal sessions": ((*MEMBERS, *NON_MEMBERS), None),
     "personal create": (("manager", "mentor", "other_manager"), 403),
     # The program's other members are told the page is for its managers; outsiders get 404.
     "manager sessions": (("manager",), {"mentor": 403, "mentee": 403, "outsider": 404, "other_manager": 404}),
     "manager create": (("manager",), {"mentor": 403, "mentee": 403, "outsider": 404, "other_manager": 404}),
     "member suggest": (("manager", "mentor"), 404),
-    "invite check": (("manager", "mentor"), 404),
+    "invite check": (("manager", "mentor"), {"mentee": 403, "outsider": 404, "other_manager": 404}),
 }
 CASES = [
     (view, persona)
     for view in PAGES
     for persona in (*MEMBERS, *NON_MEMBERS)  # the mentor hosts the session
 ]
+# What a persona who may open the page sees: its title, or for the two JSON answers their content.
+SHOWN = {
+    "detail": "<title>Pitch practice · MentorCircle</title>",
+    "edit": "<title>Edit · Pitch practice · MentorCircle</title>",
+    "cancel": "<title>Cancel · Pitch practice · MentorCircle</title>",
+    "personal sessions": "<title>Sessions · MentorCircle</title>",
+    "personal create": "<title>Create a session · MentorCircle</title>",
+    "manager sessions": "<title>Sessions · Alpha Mentoring · MentorCircle</title>",
+    "manager create": "<title>Create session · Alpha Mentoring · MentorCircle</title>",
+}
+
+
+def assert_allowed(view: str, method: str, response, session: GroupSession) -> None:
+    """The page itself: a form sent goes back to the session page; a page shows its own title."""
+    if method == "post":
+        assert response.status_code == 302
+        assert response["Location"] == session.get_absolute_url()
+        return
+    assert response.status_code == 200
+    if view == "member suggest":
+        assert [person["name"] for person in response.json()["results"]] == ["Mina Mentee"]
+    elif view == "invite check":
+        assert response.json()["spots_left"] == session.max_participants - 1
+    else:
+        assert SHOWN[view] in page_text(response)
 
 
 @pytest.mark.parametrize(("view", "persona"), CASES)
@@ -155,17 +181,17 @@ def test_each_page_answers_each_persona_as_it_should(client, personas, session, 
     response = getattr(client, method)(url(session))
 
     if persona in allowed:
-        assert response.status_code == (302 if method == "post" else 200)
-    elif isinstance(refused_status, dict):
-        assert response.status_code == refused_status[persona]
-    else:
-        assert response.status_code == refused_status
-    if response.status_code in (403, 404):
-        assert "Pitch practice" not in page_text(response)
+        assert_allowed(view, method, response, session)
+        return
+    expected = refused_status[persona] if isinstance(refused_status, dict) else refused_status
+    assert response.status_code == expected
+    assert "Location" not in response
+    assert "Pitch practice" not in page_text(response)
 
 
 @pytest.mark.parametrize("view", PAGES)
-def test_signed_out_visitors_are_sent_to_sign_in_and_back(client, personas, session, view):
+@pytest.mark.usefixtures("personas")
+def test_signed_out_visitors_are_sent_to_sign_in_and_back(client, session, view):
     method, url = PAGES[view]
     path = url(session)
 
@@ -200,12 +226,14 @@ def test_only_the_host_and_managers_can_edit_or_cancel_by_posting(client, person
     edited = client.post(reverse("groupsessions:edit", args=[session.pk]), edit_data(session, title="Hacked"))
     cancelled = client.post(reverse("groupsessions:cancel", args=[session.pk]), {"reason": "Hacked"})
 
-    assert (edited.status_code, cancelled.status_code) == (404, 404)
+    refused = 403 if persona == "mentee" else 404  # the program's members are told why
+    assert (edited.status_code, cancelled.status_code) == (refused, refused)
     session.refresh_from_db()
     assert (session.title, session.status) == ("Pitch practice", GroupSession.Status.SCHEDULED)
 
 
-def test_suggestions_are_the_programs_members_as_json(client, personas, session):
+@pytest.mark.usefixtures("session")
+def test_suggestions_are_the_programs_members_as_json(client, personas):
     MembershipFactory(program=personas.other_program, user=UserFactory(full_name="Mina Elsewhere"))
     client.force_login(personas.mentor)
 
@@ -256,7 +284,8 @@ def test_suggestions_for_another_programs_members_are_not_found(client, personas
     assert "Mina" not in page_text(response)
 
 
-def test_a_member_of_another_program_never_sees_this_programs_sessions(client, personas, session):
+@pytest.mark.usefixtures("session")
+def test_a_member_of_another_program_never_sees_this_programs_sessions(client, personas):
     MembershipFactory(program=personas.other_program, user=personas.mentor, role="mentor")
     GroupSessionFactory(program=personas.other_program, host=personas.other_manager, title="Beta session")
     client.force_login(personas.other_manager)
@@ -271,8 +300,10 @@ def test_a_member_of_another_program_never_sees_this_programs_sessions(client, p
         reverse("groupsessions:member_suggest") + f"?program={personas.other_program.pk}&q=i",
     ]
 
-    shown = {path: page_text(client.get(path)) for path in pages}
+    responses = {path: client.get(path) for path in pages}
+    shown = {path: page_text(response) for path, response in responses.items()}
 
+    assert {path: response.status_code for path, response in responses.items()} == dict.fromkeys(pages, 200)
     assert all("Pitch practice" not in text for text in shown.values())
     assert "Mina Mentee" not in shown[pages[-1]]
     assert "Beta session" in shown[reverse("manage:sessions", args=["beta"])]
@@ -414,7 +445,13 @@ def test_a_create_form_sent_again_makes_no_second_session_and_opens_the_first(cl
     session = GroupSession.objects.get()
     assert toasts(first) == ["Created!"]
     assert again.redirect_chain == [(session.get_absolute_url(), 302)]
-    assert toasts(again) == ["This session was already created."]
+    assert toasts(again) == [
+        (
+            "This session was already created from this form; changes made after sending it "
+            "were not saved. "
+            "Edit the session to change it."
+        )
+    ]
     assert "<h1>Negotiating your first salary</h1>" in page_text(again)
 
 
@@ -516,8 +553,8 @@ def test_editing_without_touching_the_time_keeps_it_across_the_clock_change(clie
             "duration_hours",
             "The duration must be between 5 minutes and 12 hours.",
         ),
-        ({"duration_hours": "13"}, "duration_hours", "Ensure this value is less than or equal to 12."),
-        ({"min_participants": "0"}, "min_participants", "Ensure this value is greater than or equal to 1."),
+        ({"duration_hours": "13"}, "duration_hours", "A session lasts at most 12 hours."),
+        ({"min_participants": "0"}, "min_participants", "The minimum is at least 1: the host counts as 1."),
         (
             {"min_participants": "6", "max_participants": "5"},
             "min_participants",
@@ -649,8 +686,7 @@ def test_the_page_says_how_many_more_are_needed_until_the_minimum(client, person
     assert "2 more needed for this session to be held" in below
     assert "1 more needed for this session to be held" in one_short
     assert "more needed" not in reached
-    assert "The minimum is reached: this session will be held." in reached
-    assert "if it still has 3 participants then." in reached
+    assert "The minimum is reached. The session is held if it still has 3 participants on " in reached
 
 
 def quorum(response) -> str:
@@ -703,8 +739,7 @@ def test_a_session_a_month_ahead_still_says_when_it_is_decided(client, personas)
 
     assert session.status == GroupSession.Status.SCHEDULED
     assert quorum(response) == (
-        "The minimum is reached: this session will be held. The platform confirms it on "
-        "Wed 31 Mar 2027, 11:00 (Europe/London)."
+        "The minimum is reached. The platform confirms it on Wed 31 Mar 2027, 11:00 (Europe/London)."
     )
 
 
@@ -1058,7 +1093,8 @@ def test_the_profile_lists_the_hosts_upcoming_sessions_with_a_link(client, perso
     assert "Called off" not in text
 
 
-def test_the_program_page_lists_its_upcoming_sessions(client, personas, session):
+@pytest.mark.usefixtures("session")
+def test_the_program_page_lists_its_upcoming_sessions(client, personas):
     GroupSessionFactory(
         program=personas.program,
         host=personas.mentor,

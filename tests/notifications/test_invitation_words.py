@@ -6,13 +6,15 @@ from mentorcircle.programs.models import Membership
 from tests.helpers import run_tasks
 from tests.notifications.conftest import create, html, invite, join, member, the_email
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 @pytest.fixture
 def nameless(personas):
     return member(personas.program, email="zed.quiet@example.org", full_name="")
 
 
-def test_a_host_reads_a_member_unless_they_manage_the_program(personas, clock, nameless):
+def test_a_host_reads_a_member_unless_they_manage_the_program(personas, nameless):
     mentors_session = create(personas.program, personas.mentor, title="Mock interviews")
     managers_session = create(personas.program, personas.manager, title="Salary talks")
     run_tasks()
@@ -22,13 +24,13 @@ def test_a_host_reads_a_member_unless_they_manage_the_program(personas, clock, n
     run_tasks()
 
     to_the_mentor = the_email(personas.mentor, "A member registered for")
-    assert "A member registered for “Mock interviews”" in to_the_mentor.body
+    assert "A member registered for your session “Mock interviews”" in to_the_mentor.body
     assert "zed.quiet" not in to_the_mentor.subject + to_the_mentor.body + html(to_the_mentor)
     to_the_manager = the_email(personas.manager, "zed.quiet registered for")
-    assert "zed.quiet registered for “Salary talks”" in to_the_manager.body
+    assert "zed.quiet registered for your session “Salary talks”" in to_the_manager.body
 
 
-def test_an_invitation_from_a_nameless_host_names_nobody_by_address(personas, clock):
+def test_an_invitation_from_a_nameless_host_names_nobody_by_address(personas):
     host = member(personas.program, Membership.Role.MENTOR, email="quiet.host@example.org", full_name="")
     session = create(personas.program, host, invitees=None)
     invite(session, host, personas.mentee)
@@ -41,7 +43,7 @@ def test_an_invitation_from_a_nameless_host_names_nobody_by_address(personas, cl
     assert "quiet.host" not in email.subject + email.body + html(email)
 
 
-def test_the_invitation_says_seats_are_first_come_first_served(personas, clock):
+def test_the_invitation_says_seats_are_first_come_first_served(personas):
     session = create(personas.program, personas.mentor, max_participants=8)
     invite(session, personas.mentor, personas.mentee)
     run_tasks()
