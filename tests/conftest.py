@@ -31,7 +31,7 @@ class Personas:
 
 
 @pytest.fixture
-def personas(db) -> Personas:
+def personas(db) -> Personas:  # noqa: ARG001 (requested for its effect: database access)
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     other = ProgramFactory(name="Beta Program", slug="beta")
 

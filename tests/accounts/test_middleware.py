@@ -15,7 +15,7 @@ NOW = datetime(2027, 3, 29, 17, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def newcomer(db) -> User:
+def newcomer(db) -> User:  # noqa: ARG001 (requested for its effect: database access)
     return UserFactory(full_name="Nia Newcomer", time_zone="")
 
 
@@ -33,7 +33,8 @@ def test_browser_zone_is_stored_on_a_person_without_one_and_used_at_once(client,
 
 
 @time_machine.travel(NOW, tick=False)
-def test_browser_zone_never_overwrites_a_chosen_zone(client, db):
+@pytest.mark.usefixtures("db")
+def test_browser_zone_never_overwrites_a_chosen_zone(client):
     traveller = UserFactory(time_zone="Asia/Tokyo")
     client.force_login(traveller)
     client.cookies["tz"] = "Europe/Paris"
@@ -68,7 +69,8 @@ def test_without_any_zone_times_are_shown_in_utc_and_the_page_asks_the_browser(c
     assert 'data-timezone-known="false"' in response.content.decode()
 
 
-def test_signed_out_visitor_sees_the_browser_zone_and_nothing_is_stored(client, db):
+@pytest.mark.usefixtures("db")
+def test_signed_out_visitor_sees_the_browser_zone_and_nothing_is_stored(client):
     client.cookies["tz"] = "America/New_York"
 
     response = client.get(reverse("account_login"))

@@ -10,8 +10,10 @@ from mentorcircle.accounts.services import (
 )
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.usefixtures("db")
 
-def test_detect_timezone_stores_a_valid_zone_on_a_person_without_one(db):
+
+def test_detect_timezone_stores_a_valid_zone_on_a_person_without_one():
     person = UserFactory(time_zone="")
 
     user_detect_timezone(user=person, zone="Africa/Lagos")
@@ -20,7 +22,7 @@ def test_detect_timezone_stores_a_valid_zone_on_a_person_without_one(db):
     assert User.objects.get(pk=person.pk).time_zone == "Africa/Lagos"
 
 
-def test_detect_timezone_does_not_overwrite_a_zone_chosen_meanwhile_in_another_tab(db):
+def test_detect_timezone_does_not_overwrite_a_zone_chosen_meanwhile_in_another_tab():
     person = UserFactory(time_zone="")
     User.objects.filter(pk=person.pk).update(time_zone="Asia/Kolkata")  # saved elsewhere; `person` is stale
 
@@ -29,7 +31,7 @@ def test_detect_timezone_does_not_overwrite_a_zone_chosen_meanwhile_in_another_t
     assert User.objects.get(pk=person.pk).time_zone == "Asia/Kolkata"
 
 
-def test_detect_timezone_ignores_an_invalid_zone(db):
+def test_detect_timezone_ignores_an_invalid_zone():
     person = UserFactory(time_zone="")
 
     user_detect_timezone(user=person, zone="Nowhere/Special")
@@ -38,7 +40,7 @@ def test_detect_timezone_ignores_an_invalid_zone(db):
     assert User.objects.get(pk=person.pk).time_zone == ""
 
 
-def test_update_profile_trims_text_and_saves_the_zone(db):
+def test_update_profile_trims_text_and_saves_the_zone():
     person = UserFactory(full_name="Old Name", time_zone="UTC")
 
     user_update_profile(
@@ -57,7 +59,7 @@ def test_update_profile_trims_text_and_saves_the_zone(db):
 # ---- The time zone banner's answers -------------------------------------------------------------
 
 
-def test_use_timezone_saves_the_zone_and_forgets_an_earlier_keep(db):
+def test_use_timezone_saves_the_zone_and_forgets_an_earlier_keep():
     person = UserFactory(time_zone="UTC", time_zone_declined="Asia/Tokyo")
 
     user_use_timezone(user=person, zone="Europe/Berlin")
@@ -66,7 +68,7 @@ def test_use_timezone_saves_the_zone_and_forgets_an_earlier_keep(db):
     assert (saved.time_zone, saved.time_zone_declined) == ("Europe/Berlin", "")
 
 
-def test_keep_timezone_keeps_the_zone_and_remembers_the_one_turned_down(db):
+def test_keep_timezone_keeps_the_zone_and_remembers_the_one_turned_down():
     person = UserFactory(time_zone="UTC")
 
     user_keep_timezone(user=person, declined="Europe/Berlin")
@@ -78,7 +80,7 @@ def test_keep_timezone_keeps_the_zone_and_remembers_the_one_turned_down(db):
 @pytest.mark.parametrize(
     "zone", ["", "Mars/Olympus_Mons", "US/Eastern", "europe/berlin", "Europe/Berlin\r\nX: y", "A" * 200]
 )
-def test_an_unknown_zone_is_refused_and_changes_nothing(db, zone):
+def test_an_unknown_zone_is_refused_and_changes_nothing(zone):
     person = UserFactory(time_zone="UTC", time_zone_declined="Asia/Tokyo")
 
     with pytest.raises(TimezoneError):

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -42,7 +43,8 @@ def test_sign_in_with_a_wrong_password_is_refused(client, personas):
     assert "_auth_user_id" not in client.session
 
 
-def test_sign_up_is_closed_by_default(client, db, settings):
+@pytest.mark.usefixtures("db")
+def test_sign_up_is_closed_by_default(client, settings):
     assert settings.ALLOW_SIGNUP is False
 
     page = client.get(reverse("account_signup"))
@@ -60,7 +62,8 @@ def test_sign_up_is_closed_by_default(client, db, settings):
     assert "Create an account" not in page_text(client.get(reverse("account_login")))
 
 
-def test_sign_up_is_open_when_the_operator_allows_it(client, db, settings):
+@pytest.mark.usefixtures("db")
+def test_sign_up_is_open_when_the_operator_allows_it(client, settings):
     settings.ALLOW_SIGNUP = True
 
     login_page = client.get(reverse("account_login"))
@@ -107,7 +110,8 @@ def test_sign_in_by_code_with_a_wrong_code_is_refused(client, personas):
     assert "_auth_user_id" not in client.session
 
 
-def test_asking_a_code_for_an_unknown_address_signs_nobody_in_and_sends_no_code(client, db):
+@pytest.mark.usefixtures("db")
+def test_asking_a_code_for_an_unknown_address_signs_nobody_in_and_sends_no_code(client):
     response = client.post(reverse("account_request_login_code"), {"email": "nobody@example.org"})
 
     # The page does not reveal whether the address has an account.
@@ -119,7 +123,8 @@ def test_asking_a_code_for_an_unknown_address_signs_nobody_in_and_sends_no_code(
     assert "there is no account for this address" in mail.outbox[0].body
 
 
-def test_unknown_account_email_does_not_offer_a_closed_sign_up(client, db):
+@pytest.mark.usefixtures("db")
+def test_unknown_account_email_does_not_offer_a_closed_sign_up(client):
     client.post(reverse("account_request_login_code"), {"email": "nobody@example.org"})
 
     body = mail.outbox[0].body
@@ -127,7 +132,8 @@ def test_unknown_account_email_does_not_offer_a_closed_sign_up(client, db):
     assert "Ask them to add this address" in body
 
 
-def test_unknown_account_email_offers_sign_up_when_it_is_open(client, db, settings):
+@pytest.mark.usefixtures("db")
+def test_unknown_account_email_offers_sign_up_when_it_is_open(client, settings):
     settings.ALLOW_SIGNUP = True
 
     client.post(reverse("account_request_login_code"), {"email": "nobody@example.org"})

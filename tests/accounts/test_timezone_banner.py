@@ -62,9 +62,9 @@ def test_the_banner_offers_the_browsers_zone_when_it_differs_from_the_saved_one(
 @pytest.mark.parametrize(
     "page",
     [
-        lambda p: reverse("personal:sessions"),
-        lambda p: reverse("accounts:settings"),
-        lambda p: reverse("notifications:preferences"),
+        lambda _p: reverse("personal:sessions"),
+        lambda _p: reverse("accounts:settings"),
+        lambda _p: reverse("notifications:preferences"),
         lambda p: p.program.get_absolute_url(),
         lambda p: p.mentor.get_absolute_url(),
     ],
@@ -258,6 +258,7 @@ def test_each_person_answers_for_themselves_only(personas, persona, endpoint):
     response = client.post(reverse(endpoint), {"zone": "Europe/Berlin"})
 
     assert response.status_code == 302
+    assert response["Location"] == reverse("home")  # no page to go back to was given
     zones = dict(User.objects.values_list("pk", "time_zone"))
     declined = dict(User.objects.values_list("pk", "time_zone_declined"))
     if endpoint == "accounts:timezone_use":
@@ -270,7 +271,8 @@ def test_each_person_answers_for_themselves_only(personas, persona, endpoint):
 
 @pytest.mark.parametrize("endpoint", ["accounts:timezone_use", "accounts:timezone_keep"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_signed_out_visitors_are_sent_to_sign_in_and_nothing_changes(personas, endpoint, method):
+@pytest.mark.usefixtures("personas")
+def test_signed_out_visitors_are_sent_to_sign_in_and_nothing_changes(endpoint, method):
     path = reverse(endpoint)
     before = list(User.objects.values_list("pk", "time_zone", "time_zone_declined"))
 

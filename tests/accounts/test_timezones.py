@@ -20,13 +20,15 @@ SIGNED_IN = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
         ("", SIGNED_IN, "UTC"),  # signed in without a browser telling us: as their pages show
     ],
 )
-def test_a_person_sees_their_zone_else_the_programs_until_they_sign_in(db, time_zone, last_login, expected):
+@pytest.mark.usefixtures("db")
+def test_a_person_sees_their_zone_else_the_programs_until_they_sign_in(time_zone, last_login, expected):
     person = UserFactory.build(time_zone=time_zone, last_login=last_login)
 
     assert zone_for(user=person, program_zone="Asia/Tokyo") == expected
 
 
-def test_a_bad_program_zone_falls_back_to_utc(db):
+@pytest.mark.usefixtures("db")
+def test_a_bad_program_zone_falls_back_to_utc():
     person = UserFactory.build(time_zone="", last_login=None)
 
     assert zone_for(user=person, program_zone="Mars/Olympus_Mons") == "UTC"

@@ -68,7 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     browser_items = []
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS_DIR):

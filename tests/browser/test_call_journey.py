@@ -60,7 +60,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
@@ -132,8 +132,9 @@ def session_url(live_server, session: GroupSession) -> str:
     return f"{live_server.url}{session.get_absolute_url()}"
 
 
+@pytest.mark.usefixtures("transactional_db", "shots")
 def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
-    page: Page, live_server, transactional_db, smtp_sink: Mailbox, new_context, time_machine, shots
+    page: Page, live_server, smtp_sink: Mailbox, new_context, time_machine
 ):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     assert program.join_minutes_before == 10  # the default join window
@@ -168,14 +169,16 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     expect_hidden_until_the_call_opens(place)
     screenshot(page, "call-01-session-before-window-mentee")
     mina_seat = Participant.objects.get(session=session, user=mina)
-    assert mina_seat.status == Participant.Status.REGISTERED and mina_seat.joined_at is None
+    assert mina_seat.status == Participant.Status.REGISTERED
+    assert mina_seat.joined_at is None
 
     # The worker sends the confirmation through the SMTP server; it holds her own join link.
     run_worker()
     body = smtp_sink.wait_for(mina.email, f"You're registered: {TITLE}")
     join_link = JOIN_LINK.search(body).group(1)
     assert join_link == f"{live_server.url}{mina_seat.join_path()}"
-    assert session.room_name not in body and "meet.jit.si" not in body
+    assert session.room_name not in body
+    assert "meet.jit.si" not in body
 
     # She opens it: the page counts down and, without a reload, turns into the Join button.
     page.route(f"{JITSI}/**", fake_jitsi)
@@ -202,7 +205,8 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     assert page.url.startswith(f"{JITSI}/{session.room_name}"), page.url
     expect(page.get_by_role("heading", name="Fake Jitsi room")).to_be_visible()
     mina_seat.refresh_from_db()
-    assert mina_seat.joined_at is not None and mina_seat.attended
+    assert mina_seat.joined_at is not None
+    assert mina_seat.attended
     assert opens_at <= mina_seat.joined_at <= timezone.now()
 
     # The session is live (the server's clock moves on; the browser's does not matter here).
@@ -252,7 +256,8 @@ def test_mentee_waits_for_the_call_goes_in_and_rates_it_from_the_email(
     assert list(follow_up.values_list("status", flat=True)) == ["SUCCESSFUL"]
     body = smtp_sink.wait_for(mina.email, f"How was {TITLE}?")
     rating_link = RATING_5_LINK.search(body).group(1)
-    assert rating_link.startswith(f"{live_server.url}/feedback/") and rating_link.endswith("?rating=5")
+    assert rating_link.startswith(f"{live_server.url}/feedback/")
+    assert rating_link.endswith("?rating=5")
     smtp_sink.wait_for(rafa.email, f"How was {TITLE}?")  # marked present by the host
     assert not [m for m in smtp_sink.to(mentor.email) if str(m["Subject"]).startswith("How was")]
 

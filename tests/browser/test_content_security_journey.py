@@ -10,7 +10,7 @@ from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, MembershipFactory, ProgramFactory, UserFactory
 from tests.groupsessions.conftest import create_session
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 def refusals(page: Page) -> list[str]:
@@ -25,7 +25,7 @@ def refusals(page: Page) -> list[str]:
     return refused
 
 
-def test_the_policy_blocks_nothing_the_pages_use(page: Page, live_server, transactional_db):
+def test_the_policy_blocks_nothing_the_pages_use(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     manager = UserFactory(full_name="Maria Manager", is_staff=True, is_superuser=True)
     MembershipFactory(program=program, user=manager, role=Membership.Role.MANAGER)
@@ -54,7 +54,7 @@ def test_the_policy_blocks_nothing_the_pages_use(page: Page, live_server, transa
     assert refused == []
 
 
-def test_without_javascript_the_session_menu_shows_its_links(browser: Browser, live_server, transactional_db):
+def test_without_javascript_the_session_menu_shows_its_links(browser: Browser, live_server):
     program = ProgramFactory(slug="alpha")
     host = MembershipFactory(program=program, role=Membership.Role.MANAGER).user
     session = create_session(program, host)

@@ -7,7 +7,7 @@ from mentorcircle.programs.models import Membership
 from tests.browser.conftest import TIME_ZONE, VIEWPORT, axe_check, goto_sign_in, screenshot, sign_in
 from tests.factories import PASSWORD, MembershipFactory, ProgramFactory, UserFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
 def open_user_menu(page: Page, name: str) -> Locator:
@@ -18,7 +18,7 @@ def open_user_menu(page: Page, name: str) -> Locator:
     return menu
 
 
-def test_manager_allows_group_sessions_then_views_own_profile(page: Page, live_server, transactional_db):
+def test_manager_allows_group_sessions_then_views_own_profile(page: Page, live_server):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha", allow_group_sessions=False)
     manager = UserFactory(full_name="Maria Manager", email="maria@example.org", time_zone="")
     MembershipFactory(program=program, user=manager, role=Membership.Role.MANAGER)

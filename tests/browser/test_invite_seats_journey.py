@@ -26,7 +26,7 @@ def warning(page: Page):
 
 
 @pytest.fixture
-def program(transactional_db):
+def program(transactional_db):  # noqa: ARG001 (requested for its effect: committed data the live server sees)
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     program_member(program, Membership.Role.MANAGER, "Maria Manager", email="maria@example.org")
     program_member(program, Membership.Role.MENTOR, "Theo Mentor", email="theo@example.org")
@@ -93,7 +93,8 @@ def test_the_warning_fits_a_phone(page: Page, live_server, program):
     warning(page).scroll_into_view_if_needed()
     box = warning(page).bounding_box()
     assert box is not None
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert box["x"] >= 0, box
+    assert box["x"] + box["width"] <= PHONE["width"], box
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways on a phone: {width}px"
     look(page, "invite-seats-03-phone-warning")

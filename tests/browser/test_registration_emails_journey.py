@@ -9,16 +9,14 @@ from mentorcircle.programs.models import Membership
 from tests.browser.conftest import axe_check, program_member, screenshot, sign_in
 from tests.factories import PASSWORD, ProgramFactory
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_a_mentor_chooses_to_hear_of_each_registration(
-    live_server, transactional_db, browser, browser_context_args, viewport
-):
+def test_a_mentor_chooses_to_hear_of_each_registration(live_server, browser, browser_context_args, viewport):
     program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
     mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
     name = "desktop" if viewport == DESKTOP else "phone"

@@ -45,7 +45,7 @@ class InlineCode(HTMLParser):
         if tag == "script" and (values.get("type") or "text/javascript") != "application/json":
             self._in = "script"
 
-    def handle_endtag(self, tag: str) -> None:
+    def handle_endtag(self, _tag: str) -> None:
         self._in = None
 
     def handle_data(self, data: str) -> None:
@@ -212,7 +212,7 @@ def test_a_garbled_forwarded_address_falls_back_to_the_connection(rf, settings):
 
 
 @pytest.fixture
-def operators(db):
+def operators(db):  # noqa: ARG001 (requested for its effect: database access)
     return UserFactory(email="ops@example.org", is_staff=True), UserFactory(
         email="ops2@example.org", is_staff=True
     )

@@ -25,6 +25,7 @@ OUR_VARIABLES = (
     "CACHE_URL",
     "REDIS_URL",
     "TRUSTED_PROXY_COUNT",
+    "CONN_MAX_AGE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
@@ -106,6 +107,23 @@ def test_the_cache_is_the_database_unless_redis_is_chosen(tmp_path):
     assert (
         redis_default.stdout.strip() == "django.core.cache.backends.redis.RedisCache ['redis://queue:6379/0']"
     )
+
+
+def test_database_connections_are_kept_for_a_minute_unless_configured(tmp_path):
+    show = [
+        "-c",
+        "from mentorcircle.settings import DATABASES; d = DATABASES['default'];"
+        " print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+    ]
+
+    default = run(show, tmp_path)
+    per_request = run(show, tmp_path, CONN_MAX_AGE="0")
+    garbled = run(show, tmp_path, CONN_MAX_AGE="forever")
+
+    assert default.stdout.strip() == "60 True"
+    assert per_request.stdout.strip() == "0 True"
+    assert garbled.returncode != 0
+    assert "CONN_MAX_AGE must be a whole number, not 'forever'" in garbled.stderr
 
 
 def test_an_unknown_cache_backend_stops_the_start(tmp_path):

@@ -36,7 +36,8 @@ def test_personal_sessions_ignores_an_unknown_tab(client, personas):
     assert 'href="?tab=future" aria-current="page"' in response.content.decode()
 
 
-def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_personal_sessions(client, db):
+@pytest.mark.usefixtures("db")
+def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_personal_sessions(client):
     path = reverse("personal:sessions")
 
     response = client.get(path)
@@ -45,7 +46,8 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_back_to_personal_sessions(cli
     assert response["Location"] == f"{reverse('account_login')}?next={path}"
 
 
-def test_home_sends_signed_out_visitors_to_sign_in(client, db):
+@pytest.mark.usefixtures("db")
+def test_home_sends_signed_out_visitors_to_sign_in(client):
     response = client.get("/")
 
     assert response.status_code == 302

@@ -61,7 +61,7 @@ def closed_port() -> int:
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, _req, _fp, _code, _msg, _headers, _newurl):
         return None
 
 
@@ -122,7 +122,8 @@ def test_entering_the_call_records_that_the_person_came_and_when(session, mentee
     assert row.attended is True
 
 
-def test_opening_the_link_again_keeps_the_first_time(session, mentee_seat):
+@pytest.mark.usefixtures("session")
+def test_opening_the_link_again_keeps_the_first_time(mentee_seat):
     first = enter(mentee_seat, OPENS + timedelta(minutes=2))
     again = enter(mentee_seat, STARTS + timedelta(minutes=40))
 
@@ -152,7 +153,8 @@ def test_the_host_entering_is_recorded_too(session):
     ],
     ids=["a week early", "one second early", "at the end", "five minutes after", "the next day"],
 )
-def test_the_link_does_not_open_the_call_outside_its_window(session, mentee_seat, instant, message):
+@pytest.mark.usefixtures("session")
+def test_the_link_does_not_open_the_call_outside_its_window(mentee_seat, instant, message):
     with pytest.raises(SessionError, match=message):
         enter(mentee_seat, instant)
 
@@ -228,7 +230,8 @@ def test_a_link_without_a_seat_does_not_open_the_call(session, personas, make, s
 # ---- Jitsi ------------------------------------------------------------------------------------
 
 
-def test_the_host_runs_the_jitsi_call(session, jitsi_with_tokens, time_machine):
+@pytest.mark.usefixtures("jitsi_with_tokens")
+def test_the_host_runs_the_jitsi_call(session, time_machine):
     time_machine.move_to(OPENS, tick=False)  # PyJWT checks the token against the real clock
 
     url = enter(host_row(session), OPENS)
@@ -244,7 +247,8 @@ def test_the_host_runs_the_jitsi_call(session, jitsi_with_tokens, time_machine):
     assert claims["exp"] == int((ENDS + services.CALL_GRACE).timestamp())
 
 
-def test_a_mentee_joins_the_jitsi_call_as_a_guest(session, mentee_seat, jitsi_with_tokens, time_machine):
+@pytest.mark.usefixtures("jitsi_with_tokens")
+def test_a_mentee_joins_the_jitsi_call_as_a_guest(session, mentee_seat, time_machine):
     time_machine.move_to(STARTS + timedelta(minutes=3), tick=False)
 
     claims = jitsi_claims(enter(mentee_seat, STARTS + timedelta(minutes=3)))
@@ -256,9 +260,8 @@ def test_a_mentee_joins_the_jitsi_call_as_a_guest(session, mentee_seat, jitsi_wi
     assert claims["room"] == session.room_name
 
 
-def test_a_program_manager_who_registered_runs_the_jitsi_call(
-    session, personas, jitsi_with_tokens, time_machine
-):
+@pytest.mark.usefixtures("jitsi_with_tokens")
+def test_a_program_manager_who_registered_runs_the_jitsi_call(session, personas, time_machine):
     manager = seat(session, personas.manager)
     time_machine.move_to(STARTS, tick=False)
 
@@ -268,9 +271,8 @@ def test_a_program_manager_who_registered_runs_the_jitsi_call(
     assert claims["context"]["user"]["moderator"] == "true"
 
 
-def test_a_jitsi_token_signed_for_another_server_is_refused_by_ours(
-    session, mentee_seat, jitsi_with_tokens, time_machine
-):
+@pytest.mark.usefixtures("session", "jitsi_with_tokens")
+def test_a_jitsi_token_signed_for_another_server_is_refused_by_ours(mentee_seat, time_machine):
     time_machine.move_to(STARTS, tick=False)
     token = parse_qs(urlsplit(enter(mentee_seat, STARTS)).query)["jwt"][0]
 
@@ -384,7 +386,8 @@ def test_bigbluebutton_lands_a_mentee_in_the_room_as_viewer(session, mentee_seat
     assert join.params["userID"] == str(mentee_seat.pk)
 
 
-def test_a_registered_program_manager_is_a_bigbluebutton_moderator(session, personas, bbb):
+@pytest.mark.usefixtures("bbb")
+def test_a_registered_program_manager_is_a_bigbluebutton_moderator(session, personas):
     manager = seat(session, personas.manager)
 
     status, location = open_without_following(enter(manager, STARTS))
@@ -453,9 +456,8 @@ def test_opening_the_bigbluebutton_room_twice_is_fine(session, mentee_seat, bbb)
     assert len(bbb.meetings) == 1
 
 
-def test_an_unreachable_bigbluebutton_server_is_a_clear_error_and_records_nothing(
-    session, mentee_seat, personas
-):
+@pytest.mark.usefixtures("session")
+def test_an_unreachable_bigbluebutton_server_is_a_clear_error_and_records_nothing(mentee_seat, personas):
     personas.program.video_service = VideoService.BBB
     personas.program.bbb_url = f"http://127.0.0.1:{closed_port()}/bigbluebutton/api"
     personas.program.bbb_secret = "a-shared-secret"
@@ -474,7 +476,8 @@ def test_an_unreachable_bigbluebutton_server_is_a_clear_error_and_records_nothin
     assert (row.joined_at, row.attended) == (None, False)
 
 
-def test_a_bigbluebutton_server_that_refuses_our_secret_records_nothing(session, mentee_seat, bbb, personas):
+@pytest.mark.usefixtures("session")
+def test_a_bigbluebutton_server_that_refuses_our_secret_records_nothing(mentee_seat, bbb, personas):
     personas.program.bbb_secret = "not-the-servers-secret"
     personas.program.save()
 
@@ -485,7 +488,8 @@ def test_a_bigbluebutton_server_that_refuses_our_secret_records_nothing(session,
     assert reloaded(mentee_seat).attended is False
 
 
-def test_bigbluebutton_without_a_server_is_a_clear_error_and_records_nothing(session, mentee_seat, personas):
+@pytest.mark.usefixtures("session")
+def test_bigbluebutton_without_a_server_is_a_clear_error_and_records_nothing(mentee_seat, personas):
     personas.program.video_service = VideoService.BBB
     personas.program.save()
 
@@ -607,9 +611,8 @@ def joined_at_writes() -> tuple[list[int], Callable]:
 
 
 @pytest.mark.parametrize("people", [2, 8])
-def test_the_same_join_link_opened_at_once_records_the_arrival_exactly_once(
-    transactional_db, personas, time_machine, people
-):
+@pytest.mark.usefixtures("transactional_db")
+def test_the_same_join_link_opened_at_once_records_the_arrival_exactly_once(personas, time_machine, people):
     session = create_session(personas.program, personas.mentor)
     mentee = seat(session, personas.mentee)
     link = mentee.join_path()
@@ -634,7 +637,8 @@ def test_the_same_join_link_opened_at_once_records_the_arrival_exactly_once(
     assert OPENS + timedelta(minutes=1) <= row.joined_at < OPENS + timedelta(minutes=2)
 
 
-def test_the_service_called_at_once_with_different_times_keeps_one_of_them(transactional_db, personas):
+@pytest.mark.usefixtures("transactional_db")
+def test_the_service_called_at_once_with_different_times_keeps_one_of_them(personas):
     session = create_session(personas.program, personas.mentor)
     mentee = seat(session, personas.mentee)
     instants = [OPENS + timedelta(seconds=i) for i in range(6)]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from tests.factories import GroupSessionFactory, ParticipantFactory
 
+pytestmark = pytest.mark.usefixtures("due_and_not_due")
+
 
 def decide() -> str:
     out = StringIO()
@@ -55,7 +57,7 @@ def due_and_not_due(personas):
     )
 
 
-def test_the_command_holds_or_cancels_every_session_that_is_due(due_and_not_due):
+def test_the_command_holds_or_cancels_every_session_that_is_due():
     output = decide()
 
     assert output == "Confirmed 2, cancelled 1 (not enough participants)."
@@ -68,7 +70,7 @@ def test_the_command_holds_or_cancels_every_session_that_is_due(due_and_not_due)
     }
 
 
-def test_running_the_command_again_changes_nothing(due_and_not_due):
+def test_running_the_command_again_changes_nothing():
     decide()
     after_first = snapshot()
 
@@ -79,7 +81,7 @@ def test_running_the_command_again_changes_nothing(due_and_not_due):
     assert Participant.objects.filter(status=Participant.Status.REGISTERED).count() == 2
 
 
-def test_the_command_decides_a_session_once_its_time_comes(due_and_not_due):
+def test_the_command_decides_a_session_once_its_time_comes():
     decide()
 
     with time_machine.travel(timezone.now() + timedelta(days=29, hours=1)):

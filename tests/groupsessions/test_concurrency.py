@@ -135,7 +135,7 @@ def test_a_hundred_simultaneous_joins_by_one_person_make_one_registration(person
     mentee = personas.mentee
 
     results, errors = all_at_once(
-        CROWD, lambda i: services.participant_join(session=small_room, user=mentee).pk
+        CROWD, lambda _i: services.participant_join(session=small_room, user=mentee).pk
     )
 
     assert errors == []
@@ -176,7 +176,7 @@ def test_one_create_form_sent_many_times_at_once_makes_one_session(personas):
         max_participants=40,
     )
 
-    def send(i: int) -> int:
+    def send(_i: int) -> int:
         try:
             return services.session_create(
                 program=personas.program, host=personas.mentor, details=form, create_token=token

@@ -16,11 +16,12 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(db):
+def demo(db):  # noqa: ARG001 (requested for its effect: database access)
     call_command("load_demo")
 
 
-def test_loading_the_demo_twice_creates_everything_once(db, capsys):
+@pytest.mark.usefixtures("db")
+def test_loading_the_demo_twice_creates_everything_once(capsys):
     call_command("load_demo")
     first = counts()
     call_command("load_demo")
@@ -30,7 +31,8 @@ def test_loading_the_demo_twice_creates_everything_once(db, capsys):
     assert "Demo loaded." in capsys.readouterr().out
 
 
-def test_demo_program_has_the_documented_people_and_roles(demo):
+@pytest.mark.usefixtures("demo")
+def test_demo_program_has_the_documented_people_and_roles():
     demo_program = Program.objects.get(slug="demo")
     roles = dict(demo_program.memberships.values_list("user__email", "role"))
 
@@ -41,7 +43,8 @@ def test_demo_program_has_the_documented_people_and_roles(demo):
     assert demo_program.allow_group_sessions is True
 
 
-def test_demo_mentees_are_split_between_the_two_cohorts(demo):
+@pytest.mark.usefixtures("demo")
+def test_demo_mentees_are_split_between_the_two_cohorts():
     demo_program = Program.objects.get(slug="demo")
     assert sorted(demo_program.cohorts.values_list("name", flat=True)) == ["Autumn 2027", "Spring 2027"]
 
@@ -53,7 +56,8 @@ def test_demo_mentees_are_split_between_the_two_cohorts(demo):
     assert Membership.objects.get(user__email="mentee@example.com").cohorts.get() == spring
 
 
-def test_other_program_is_run_by_its_own_manager(demo):
+@pytest.mark.usefixtures("demo")
+def test_other_program_is_run_by_its_own_manager():
     other = Program.objects.get(name="Other Program")
 
     assert other.memberships.get(user__email="other-pm@example.com").role == Membership.Role.MANAGER
@@ -73,11 +77,13 @@ def test_other_program_is_run_by_its_own_manager(demo):
         "other-mentee@example.com",
     ],
 )
-def test_every_demo_person_can_sign_in_with_the_documented_password(client, demo, email):
+@pytest.mark.usefixtures("demo")
+def test_every_demo_person_can_sign_in_with_the_documented_password(client, email):
     assert client.login(email=email, password=DEMO_PASSWORD)
 
 
-def test_demo_manager_signs_in_through_the_sign_in_page_and_can_manage_the_demo(client, demo):
+@pytest.mark.usefixtures("demo")
+def test_demo_manager_signs_in_through_the_sign_in_page_and_can_manage_the_demo(client):
     client.post(reverse("account_login"), {"login": "pm@example.com", "password": DEMO_PASSWORD})
 
     response = client.get(reverse("manage:members", args=["demo"]))
@@ -86,7 +92,8 @@ def test_demo_manager_signs_in_through_the_sign_in_page_and_can_manage_the_demo(
     assert "23 members" in response.content.decode()
 
 
-def test_reloading_the_demo_keeps_a_password_someone_changed(db):
+@pytest.mark.usefixtures("db")
+def test_reloading_the_demo_keeps_a_password_someone_changed():
     call_command("load_demo")
     pm = User.objects.get(email="pm@example.com")
     pm.set_password("my-own-Secret-1")

@@ -50,7 +50,7 @@ def session(personas) -> GroupSession:
 @pytest.fixture
 def links(personas, session) -> dict[str, str]:
     """The Accept and Decline links of Mina's invitation, as paths on this site."""
-    message = the_email(personas.mentee, "Theo Mentor invited you")
+    message = the_email(personas.mentee, f"Theo Mentor invited you: {session.title}")
     found = dict(re.findall(r"^(Accept|Decline): (\S+)$", message.body, re.M))
     return {label: urlsplit(url).path for label, url in found.items()}
 

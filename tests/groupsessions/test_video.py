@@ -38,7 +38,7 @@ TRICKY_NAMES = [
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(self, _req, _fp, _code, _msg, _headers, _newurl):
         return None
 
 
@@ -211,7 +211,8 @@ def test_tricky_names_survive_as_one_clean_line(name):
     joined = parse_qs(urlsplit(join_url).query)["fullName"][0]
     assert shown == signed["name"] == joined
     assert not re.search(r"[\x00-\x1f\x7f\u2028\u2029]", shown)
-    assert shown == shown.strip() and "  " not in shown
+    assert shown == shown.strip()
+    assert "  " not in shown
     assert 0 < len(shown) <= video.MAX_NAME_LENGTH
     assert signed["email"] == "bo@example.org"
     if "مريم" in name:
@@ -226,19 +227,31 @@ def test_a_blank_name_falls_back_to_a_neutral_one():
     assert json.loads(unquote(urlsplit(url).fragment.partition("=")[2])) == video.FALLBACK_NAME
 
 
+NOT_A_ROOM = "A room name / meeting ID is 2-128 ASCII letters"
+
+
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "message"),
     [
-        {"server": "ftp://meet.example.org"},
-        {"server": "https://meet.example.org/tenant/other"},
-        {"room": "mc room/../x"},
-        {"room": "x"},
-        {"app_id": JITSI_APP_ID},  # a secret is missing
-        {"app_id": JITSI_APP_ID, "app_secret": JITSI_SECRET, "now": datetime(2027, 3, 8, 9, 0)},  # naive
-        {"app_id": JITSI_APP_ID, "app_secret": JITSI_SECRET, "expires_at": NOW},  # already expired
+        ({"server": "ftp://meet.example.org"}, "Not a Jitsi server address: 'ftp://meet.example.org'"),
+        (
+            {"server": "https://meet.example.org/tenant/other"},
+            "Not a Jitsi server address: 'https://meet.example.org/tenant/other'",
+        ),
+        ({"room": "mc room/../x"}, NOT_A_ROOM),
+        ({"room": "x"}, NOT_A_ROOM),
+        ({"app_id": JITSI_APP_ID}, "A Jitsi app id and app secret go together"),  # a secret is missing
+        (
+            {"app_id": JITSI_APP_ID, "app_secret": JITSI_SECRET, "now": datetime(2027, 3, 8, 9, 0)},
+            "now must be timezone-aware",
+        ),
+        (
+            {"app_id": JITSI_APP_ID, "app_secret": JITSI_SECRET, "expires_at": NOW},
+            "A Jitsi token must expire after it is issued",
+        ),
     ],
 )
-def test_jitsi_misconfiguration_is_a_value_error(changes):
+def test_jitsi_misconfiguration_is_a_value_error(changes, message):
     arguments = {
         "server": "meet.example.org",
         "room": "mc-room1",
@@ -246,7 +259,7 @@ def test_jitsi_misconfiguration_is_a_value_error(changes):
         "expires_at": ENDS,
         "now": NOW,
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(message)):
         video.jitsi_url(**(arguments | changes))
 
 
@@ -430,19 +443,28 @@ def test_a_redirect_from_the_api_is_not_followed():
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "message"),
     [
-        {"api_url": "file:///etc/passwd"},
-        {"api_url": "ftp://bbb.example.org/bigbluebutton/api"},
-        {"api_url": "bbb.example.org/bigbluebutton/api"},
-        {"secret": ""},
-        {"meeting_id": "a,b"},
-        {"end_callback_url": "javascript:alert(1)"},
-        {"analytics_callback_url": "https://x.example/a b"},
+        ({"api_url": "file:///etc/passwd"}, "Not a BigBlueButton API address: 'file:///etc/passwd'"),
+        (
+            {"api_url": "ftp://bbb.example.org/bigbluebutton/api"},
+            "Not a BigBlueButton API address: 'ftp://bbb.example.org/bigbluebutton/api'",
+        ),
+        (
+            {"api_url": "bbb.example.org/bigbluebutton/api"},
+            "Not a BigBlueButton API address: 'bbb.example.org/bigbluebutton/api'",
+        ),
+        ({"secret": ""}, "The BigBlueButton secret is empty."),
+        ({"meeting_id": "a,b"}, NOT_A_ROOM),
+        ({"end_callback_url": "javascript:alert(1)"}, "end_callback_url must be an http(s) address."),
+        (
+            {"analytics_callback_url": "https://x.example/a b"},
+            "analytics_callback_url must be an http(s) address.",
+        ),
     ],
 )
-def test_bigbluebutton_misconfiguration_is_a_value_error(bbb, changes):
-    with pytest.raises(ValueError):
+def test_bigbluebutton_misconfiguration_is_a_value_error(bbb, changes, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         create(bbb, **changes)
     assert bbb.calls == []
 
@@ -512,7 +534,8 @@ def test_tricky_names_reach_the_room_intact(bbb, name):
     assert bbb.calls_to("join")[-1].checksum_ok
     arrived = parse_qs(urlsplit(location).query)["fullName"][0]
     assert arrived == parse_qs(urlsplit(url).query)["fullName"][0]
-    assert "\r" not in arrived and "\n" not in arrived
+    assert "\r" not in arrived
+    assert "\n" not in arrived
 
 
 # --- BigBlueButton: analytics callback -------------------------------------------------------

@@ -12,6 +12,8 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from django.test import Client
 from django.urls import reverse
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions import services
@@ -149,6 +151,7 @@ def test_the_host_is_not_asked_to_rate_their_own_session_even_though_they_came(h
 
     held.at(FOLLOW_UP + timedelta(minutes=1))
 
+    assert subjects(held.came) == [ASKED]  # the follow-up ran
     assert subjects(held.host) == []
     assert not Notice.objects.filter(user=held.host, kind="feedback").exists()
 
@@ -234,6 +237,9 @@ def test_nobody_is_asked_when_nobody_came(personas, clock):
     clock.move_to(FOLLOW_UP + timedelta(minutes=1))
     run_tasks()
 
+    follow_ups = DBTaskResult.objects.filter(task_path=tasks.session_follow_up.module_path)
+    assert list(follow_ups.values_list("status", flat=True)) == [TaskResultStatus.SUCCESSFUL]
+    assert the_email(personas.mentee, "You're registered")
     assert ASKED not in subjects(personas.mentee)
     assert not Notice.objects.filter(kind="feedback").exists()
 
@@ -355,6 +361,7 @@ def test_no_shows_who_turned_missed_session_emails_off_get_nothing(held):
 
     share(held)
 
+    assert the_email(held.absent, f"Sorry we missed you: {TITLE}")  # another no-show who wants them
     assert subjects(held.muted) == []
 
 
@@ -363,6 +370,7 @@ def test_the_host_and_people_without_a_seat_get_nothing_when_the_recording_is_sh
 
     share(held)
 
+    assert the_email(held.came, f"The recording and notes of {TITLE}")
     for user in (held.host, held.waiter, held.leaver, held.manager):
         assert subjects(user) == [], user.full_name
 
@@ -584,7 +592,8 @@ def tricky_names() -> list:
 def assert_single_line_subjects_and_sendable(messages: list[EmailMessage]) -> None:
     assert messages
     for message in messages:
-        assert "\r" not in message.subject and "\n" not in message.subject, repr(message.subject)
+        assert "\r" not in message.subject, repr(message.subject)
+        assert "\n" not in message.subject, repr(message.subject)
         headers = str(message.message())  # what the SMTP backend would send; raises on a bad header
         # The name's text may appear, folded onto continuation lines, but never as a header of its own.
         head = headers.replace("\r\n", "\n").split("\n\n", 1)[0]

@@ -154,13 +154,15 @@ def test_the_personal_feed_lists_the_sessions_one_hosts_or_holds_a_seat_in(clien
     assert "METHOD" not in feed  # a subscription, not an invitation
 
 
-def test_a_wrong_feed_address_is_not_found(client, personas, session):
+@pytest.mark.usefixtures("session")
+def test_a_wrong_feed_address_is_not_found(client, personas):
     preferences_for(personas.mentor)
 
     assert client.get(reverse("notifications:feed", args=["not-the-token"])).status_code == 404
 
 
-def test_resetting_the_feed_address_retires_the_old_one(client, personas, session):
+@pytest.mark.usefixtures("session")
+def test_resetting_the_feed_address_retires_the_old_one(client, personas):
     old = feed_url(personas.mentor)
     client.force_login(personas.mentor)
 

@@ -61,7 +61,8 @@ def test_an_invitation_task_run_twice_sends_one_email_and_one_notice(personas):
     assert Notice.objects.filter(user=personas.mentee).count() == 1
 
 
-def test_running_every_task_of_a_session_again_sends_nothing_new(tour):
+@pytest.mark.usefixtures("tour")
+def test_running_every_task_of_a_session_again_sends_nothing_new():
     sent, notices = len(mail.outbox), Notice.objects.count()
     done = DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL)
     assert {result.task_path.rsplit(".", 1)[1] for result in done} >= {

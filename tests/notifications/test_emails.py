@@ -8,8 +8,12 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from mentorcircle.groupsessions.models import GroupSession
+from mentorcircle.groupsessions.tasks import decide_session
+from mentorcircle.notifications import tasks
 from mentorcircle.notifications.models import Delivery
 from tests.helpers import page_text, run_tasks
 from tests.notifications.conftest import (
@@ -43,6 +47,11 @@ TITLE = "Negotiating your first salary"
 def session(personas) -> GroupSession:
     """The mentor's session for 5 (host included), a week from now."""
     return create(personas.program, personas.mentor, max_participants=5)
+
+
+def times_run(task) -> int:
+    """How many runs of `task` the worker has finished."""
+    return DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.SUCCESSFUL).count()
 
 
 # ---- To the host -------------------------------------------------------------------------------
@@ -145,7 +154,15 @@ def test_editing_only_the_description_sends_no_update(personas, session):
     edit(session, personas.mentor, description="Now with a worked example.", max_participants=6)
     run_tasks()
 
-    assert not [subject for subject in subjects(personas.mentee) if subject.startswith("Updated")]
+    session.refresh_from_db()
+    assert (session.description, session.max_participants) == ("Now with a worked example.", 6)
+    assert subjects(personas.mentee) == [f"You're registered: {TITLE}"]
+    # A change of title, the same way, does reach the mentee.
+    edit(session, personas.mentor, title="Negotiating a raise")
+    run_tasks()
+    assert [s for s in subjects(personas.mentee) if s.startswith("Updated")] == [
+        "Updated: Negotiating a raise"
+    ]
 
 
 def test_a_cancellation_reaches_everyone_affected_with_the_reason(personas):
@@ -301,6 +318,8 @@ def test_a_session_created_two_hours_ahead_that_the_host_fills_is_held_without_a
 
     session.refresh_from_db()
     assert session.status == GroupSession.Status.CONFIRMED
+    assert times_run(decide_session) == 1  # the decision ran, and had nothing left to decide
+    assert the_email(personas.mentee, "You're registered")
     assert not [m for m in mail.outbox if m.subject.startswith(("Confirmed", "Cancelled"))]
 
 
@@ -353,6 +372,8 @@ def test_no_reminder_after_leaving(personas, session, clock):
     clock.move_to(STARTS - timedelta(minutes=30))
     run_tasks()
 
+    assert the_email(personas.mentee, "You left")
+    assert reminders(personas.mentor) == [f"Reminder: {TITLE} starts in 1 hour"]  # the host, still seated
     assert reminders(personas.mentee) == []
 
 
@@ -364,6 +385,9 @@ def test_no_reminder_after_a_cancel(personas, session, clock):
     clock.move_to(STARTS - timedelta(minutes=30))
     run_tasks()
 
+    assert the_email(personas.mentee, "Cancelled:")
+    assert times_run(tasks.send_reminder) == 4  # 24-hour and 1-hour, for the host and the mentee
+    assert reminders(personas.mentor) == []
     assert reminders(personas.mentee) == []
 
 
@@ -461,7 +485,8 @@ def test_choosing_no_registration_emails_on_the_preferences_page_stops_them(pers
     client.force_login(personas.mentor)
     page = client.get(reverse("notifications:preferences"))
     assert registration_emails_chosen(page) == ["digest"]  # the hourly digest by default
-    assert "Each one" in page_text(page) and "Hourly digest" in page_text(page)
+    assert "Each one" in page_text(page)
+    assert "Hourly digest" in page_text(page)
 
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
     response = client.post(
@@ -478,7 +503,8 @@ def test_choosing_no_registration_emails_on_the_preferences_page_stops_them(pers
     assert the_email(personas.mentee, "You're registered")
 
 
-def test_the_host_is_reminded_too(personas, session, clock):
+@pytest.mark.usefixtures("session")
+def test_the_host_is_reminded_too(personas, clock):
     run_tasks()
 
     clock.move_to(STARTS - timedelta(hours=24))

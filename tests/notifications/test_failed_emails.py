@@ -30,7 +30,7 @@ HERE = "tests.notifications.test_failed_emails"
 class MailServerDown(BaseEmailBackend):
     """Every send fails, as with an SMTP server that is down."""
 
-    def send_messages(self, email_messages):
+    def send_messages(self, _email_messages):
         raise smtplib.SMTPException("421 Service not available")
 
 
@@ -66,9 +66,8 @@ def failed_emails() -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def test_a_failing_confirmation_leaves_the_reminders_scheduled_and_the_host_note_tried(
-    personas, mail_server_down
-):
+@pytest.mark.usefixtures("mail_server_down")
+def test_a_failing_confirmation_leaves_the_reminders_scheduled_and_the_host_note_tried(personas):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
 
@@ -86,9 +85,8 @@ def test_a_failing_confirmation_leaves_the_reminders_scheduled_and_the_host_note
     }
 
 
-def test_a_failed_email_is_recorded_with_the_reason_the_kind_the_person_and_the_session(
-    personas, mail_server_down
-):
+@pytest.mark.usefixtures("mail_server_down")
+def test_a_failed_email_is_recorded_with_the_reason_the_kind_the_person_and_the_session(personas):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
 
@@ -104,7 +102,8 @@ def test_a_failed_email_is_recorded_with_the_reason_the_kind_the_person_and_the_
     assert failed.error == "SMTPException: 421 Service not available"
 
 
-def test_a_failing_task_is_retried_after_growing_pauses_then_given_up(personas, clock, mail_server_down):
+@pytest.mark.usefixtures("mail_server_down")
+def test_a_failing_task_is_retried_after_growing_pauses_then_given_up(personas, clock):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
     run_tasks(fail_on_error=False)
@@ -128,8 +127,9 @@ def test_a_failing_task_is_retried_after_growing_pauses_then_given_up(personas, 
     assert FailedDelivery.objects.get(kind="registered").attempts == MAX_ATTEMPTS
 
 
+@pytest.mark.usefixtures("mail_server_down")
 def test_once_the_mail_server_is_back_the_retry_sends_each_email_once_and_clears_the_list(
-    personas, clock, settings, mail_server_down
+    personas, clock, settings
 ):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
@@ -148,7 +148,8 @@ def test_once_the_mail_server_is_back_the_retry_sends_each_email_once_and_clears
     assert failed_emails() == (0, "No failed emails.\n")
 
 
-def test_failed_emails_lists_each_one_and_exits_non_zero_for_cron(personas, mail_server_down):
+@pytest.mark.usefixtures("mail_server_down")
+def test_failed_emails_lists_each_one_and_exits_non_zero_for_cron(personas):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
     run_tasks(fail_on_error=False)
@@ -164,7 +165,8 @@ def test_failed_emails_lists_each_one_and_exits_non_zero_for_cron(personas, mail
     assert "2 emails could not be sent." in output
 
 
-def test_operators_see_failed_emails_in_the_admin(client, personas, mail_server_down):
+@pytest.mark.usefixtures("mail_server_down")
+def test_operators_see_failed_emails_in_the_admin(client, personas):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
     run_tasks(fail_on_error=False)

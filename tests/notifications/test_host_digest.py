@@ -186,12 +186,15 @@ def test_a_digest_task_run_again_sends_nothing_new(personas, clock):
 def test_a_host_who_chose_none_hears_of_no_registration(personas, clock):
     choose_registration_emails(personas.mentor, "none")
     session = create(personas.program, personas.mentor)
-    for guest in (personas.mentee, *people(personas.program, 3, "Guest")):
+    guests = (personas.mentee, *people(personas.program, 3, "Guest"))
+    for guest in guests:
         join(session, guest)
     run_tasks()
     clock.move_to(WINDOW_END + timedelta(hours=1))
     run_tasks()
 
+    for guest in guests:  # the registrations were handled: each guest was told
+        assert subjects(guest) == [f"You're registered: {TITLE}"]
     assert host_subjects(personas.mentor) == []
     assert HostUpdate.objects.count() == 0
 
@@ -296,4 +299,5 @@ def test_the_digest_costs_the_same_queries_for_a_few_updates_or_many(personas):
 
     assert digest_queries(few, 3) == digest_queries(many, 120)
     body = mail.outbox[-1].body
-    assert "120 people registered:" in body and "and 100 more" in body
+    assert "120 people registered:" in body
+    assert "and 100 more" in body

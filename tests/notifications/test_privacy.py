@@ -27,7 +27,9 @@ def test_no_email_shows_another_participants_address(tour):
     for message in mail.outbox:
         (recipient,) = message.recipients()  # To, Cc and Bcc together: one person
         assert message.to == [recipient]
-        assert message.cc == [] and message.bcc == [] and message.reply_to == []
+        assert message.cc == []
+        assert message.bcc == []
+        assert message.reply_to == []
         others = addresses - {recipient.lower()}
         text = everything_in(message)
         assert mentions(text, recipient)  # so the search finds an address that is there
@@ -35,7 +37,8 @@ def test_no_email_shows_another_participants_address(tour):
             assert not mentions(text, address), f"{address} appears in {message.subject!r} to {recipient}"
 
 
-def test_every_calendar_file_names_only_its_recipient(tour):
+@pytest.mark.usefixtures("tour")
+def test_every_calendar_file_names_only_its_recipient():
     with_calendar = [message for message in mail.outbox if has_calendar(message)]
     # Confirmations, a promotion, a leave, updates and cancellations all carry one.
     assert len(with_calendar) >= 7

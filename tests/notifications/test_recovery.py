@@ -4,7 +4,6 @@ without sending anybody anything twice."""
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -13,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from mentorcircle.core.recovery import MAX_ATTEMPTS, requeue_stalled_tasks
 from mentorcircle.notifications import tasks
 from tests.helpers import run_tasks
-from tests.notifications.conftest import create, join, subjects
+from tests.notifications.conftest import create, join, member, subjects
 
 pytestmark = pytest.mark.usefixtures("clock")
 TITLE = "Negotiating your first salary"
@@ -81,13 +80,23 @@ def test_a_failed_task_is_retried_and_a_retry_after_a_partial_send_doubles_nobod
 def test_a_task_that_keeps_failing_is_given_up_after_the_last_attempt(personas, clock):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
-    DBTaskResult.objects.filter(pk=registration_task().pk).update(
-        status=TaskResultStatus.FAILED,
-        finished_at=timezone.now(),
-        worker_ids=[f"w{n}" for n in range(MAX_ATTEMPTS)],
-    )
-    clock.shift(timedelta(minutes=5))
+    given_up = registration_task()
+    # A second registration's task has one attempt left: the same sweep puts it back.
+    second = member(personas.program, full_name="Sam Second")
+    join(session, second)
+    last_chance = DBTaskResult.objects.exclude(pk=given_up.pk).get(task_path=given_up.task_path)
+    for result, attempts in [(given_up, MAX_ATTEMPTS), (last_chance, MAX_ATTEMPTS - 1)]:
+        DBTaskResult.objects.filter(pk=result.pk).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            worker_ids=[f"w{n}" for n in range(attempts)],
+        )
+    # Past both pauses (16 minutes before a fifth attempt, 32 before a sixth): only the limit holds one back.
+    clock.shift(timedelta(minutes=40))
 
-    assert requeue_stalled_tasks() == 0
-    assert registration_task().status == TaskResultStatus.FAILED
-    assert len(mail.outbox) == 0
+    assert requeue_stalled_tasks() == 1
+    run_tasks()
+
+    assert subjects(second) == [f"You're registered: {TITLE}"]
+    assert DBTaskResult.objects.get(pk=given_up.pk).status == TaskResultStatus.FAILED
+    assert subjects(personas.mentee) == []

@@ -41,7 +41,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, _server, _session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.received.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
@@ -87,7 +87,7 @@ def smtp_server():
 
 
 @pytest.fixture
-def worker(transactional_db, smtp_server, tmp_path):
+def worker(transactional_db, smtp_server, tmp_path):  # noqa: ARG001 (requested for its effect: committed data the worker sees)
     """A real `manage.py db_worker` process on the test database, mailing through the SMTP server."""
     _mailbox, port = smtp_server
     env = {
@@ -151,7 +151,8 @@ def test_a_registration_reaches_a_real_mail_server_through_a_real_worker(persona
 
     confirmation = mailbox.find(personas.mentee.email, "You're registered")
     assert confirmation["To"] == personas.mentee.email
-    assert confirmation["Cc"] is None and confirmation["Bcc"] is None
+    assert confirmation["Cc"] is None
+    assert confirmation["Bcc"] is None
     assert confirmation["Subject"] == f"You're registered: {TITLE}"
     plain = confirmation.get_body(preferencelist=("plain",)).get_content()
     assert f"http://testserver/sessions/{session.pk}/" in plain

@@ -144,7 +144,7 @@ def test_leaving_gives_up_seats_waitlist_places_and_invitations_in_the_programs_
     assert the_email(waiting, "A seat freed up")
 
 
-def test_a_seat_in_a_session_under_way_stays(client, clock, personas):
+def test_a_seat_in_a_session_under_way_stays(clock, personas):
     session = create(personas.program, personas.mentor)
     join(session, personas.mentee)
     clock.move_to(STARTS + timedelta(minutes=10))

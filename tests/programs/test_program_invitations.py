@@ -139,7 +139,7 @@ def test_answering_needs_sign_in(client, personas):
     response = client.post(JOIN_URL, {"answer": "accept"})
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+    assert response["Location"] == f"{reverse('account_login')}?next={JOIN_URL}"
     assert ProgramInvitation.objects.count() == 1
 
 
@@ -201,6 +201,7 @@ def test_the_invitation_email_survives_unusual_inviter_names(client, personas, i
     run_tasks()
 
     (message,) = mail.outbox
-    assert "\n" not in message.subject and "\r" not in message.subject
+    assert "\n" not in message.subject
+    assert "\r" not in message.subject
     assert message.message()["To"] == personas.other_manager.email  # headers build without error
     assert f"http://testserver{JOIN_URL}" in message.body
