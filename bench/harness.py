@@ -122,6 +122,22 @@ class Row:
     large_small: str = ""
     note: str = ""
 
+    @classmethod
+    def measured(
+        cls, what: str, size: str, runs: Sequence[Any], ratio: str = "", large_small: str = "", note: str = ""
+    ) -> "Row":
+        """A row of medians and ranges over `runs` (each with rate, p50 and p99)."""
+        return cls(
+            what,
+            size,
+            spread([r.rate for r in runs]),
+            spread([r.p50 for r in runs], 1000),
+            spread([r.p99 for r in runs], 1000),
+            ratio,
+            large_small,
+            note,
+        )
+
 
 @dataclass
 class Report:
@@ -411,12 +427,10 @@ class Bench:
                     flush=True,
                 )
                 self.report.rows.append(
-                    Row(
+                    Row.measured(
                         label,
                         size,
-                        spread([r.rate for r in runs]),
-                        spread([r.p50 for r in runs], 1000),
-                        spread([r.p99 for r in runs], 1000),
+                        runs,
                         spread([b.rate / r.rate for r, b in zip(runs, bases, strict=True) if r.rate]),
                         _num(p50_by_size["large"] / p50_by_size["small"])
                         if size == "large" and "small" in p50_by_size
@@ -492,21 +506,17 @@ class Bench:
             inserted = cursor.fetchone()[0]
         self.report.check(inserted == cfg.runs * cfg.storm_people, f"INSERT view: {inserted} rows inserted")
         self.report.rows.append(
-            Row(
+            Row.measured(
                 "INSERT view (baseline)",
                 "-",
-                spread([b.rate for b in bases]),
-                spread([b.p50 for b in bases], 1000),
-                spread([b.p99 for b in bases], 1000),
+                bases,
             )
         )
         self.report.rows.append(
-            Row(
+            Row.measured(
                 "join (POST, then the database checked)",
                 "large",
-                spread([r.rate for r in runs]),
-                spread([r.p50 for r in runs], 1000),
-                spread([r.p99 for r in runs], 1000),
+                runs,
                 spread([b.rate / r.rate for r, b in zip(runs, bases, strict=True)]),
                 note="req/s = joins/s",
             )
@@ -576,21 +586,17 @@ class Bench:
                 "times)",
             )
         self.report.rows.append(
-            Row(
+            Row.measured(
                 "bare page, same burst (baseline)",
                 "-",
-                spread([b.rate for b in bases]),
-                spread([b.p50 for b in bases], 1000),
-                spread([b.p99 for b in bases], 1000),
+                bases,
             )
         )
         self.report.rows.append(
-            Row(
+            Row.measured(
                 "join links (GET /join/<token>/)",
                 "large",
-                spread([r.rate for r in runs]),
-                spread([r.p50 for r in runs], 1000),
-                spread([r.p99 for r in runs], 1000),
+                runs,
                 spread([r.p99 / b.p99 for r, b in zip(runs, bases, strict=True)]),
                 note="bare req/s ÷ join req/s: "
                 + spread([b.rate / r.rate for r, b in zip(runs, bases, strict=True)]),

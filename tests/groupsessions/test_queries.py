@@ -66,9 +66,9 @@ def attendees(personas) -> list[User]:
 
 # page: (viewer, address, how many sessions one page shows at most)
 LIST_PAGES = {
-    "personal sessions": ("mentor", lambda p: reverse("personal:sessions"), PER_PAGE),
-    "manager sessions": ("manager", lambda p: reverse("manage:sessions", args=["alpha"]), PER_PAGE),
-    "program page": ("mentee", lambda p: reverse("groupsessions:program", args=["alpha"]), PER_PAGE),
+    "personal sessions": ("mentor", lambda _p: reverse("personal:sessions"), PER_PAGE),
+    "manager sessions": ("manager", lambda _p: reverse("manage:sessions", args=["alpha"]), PER_PAGE),
+    "program page": ("mentee", lambda _p: reverse("groupsessions:program", args=["alpha"]), PER_PAGE),
     "public profile": (
         "mentee",
         lambda p: reverse("groupsessions:profile", args=[p.mentor.pk]),
