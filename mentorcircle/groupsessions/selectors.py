@@ -1,10 +1,10 @@
 """Every read of group sessions. Lists cost a fixed number of queries, whatever their size."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,14 +31,14 @@ def seats_taken(session: GroupSession) -> int:
     return Participant.objects.filter(session=session, status__in=Participant.SEATED).count()
 
 
-def with_attendees(sessions: QuerySet[GroupSession]) -> QuerySet[GroupSession]:
-    """Prefetch the people holding a seat or waiting, host first, as `attendees`."""
+def _attendees() -> Prefetch[str, QuerySet[Participant], str]:
+    """The people holding a seat or waiting, host first, as `attendees`."""
     attendees = (
         Participant.objects.filter(status__in=(*Participant.SEATED, Participant.Status.WAITLISTED))
         .select_related("user")
         .order_by("status", "user__full_name", "user__email")
     )
-    return sessions.prefetch_related(Prefetch("participants", queryset=attendees, to_attr="attendees"))
+    return Prefetch("participants", queryset=attendees, to_attr="attendees")
 
 
 def with_my_status(sessions: QuerySet[GroupSession], *, user: User) -> QuerySet[GroupSession]:
@@ -64,23 +64,30 @@ def when(
 
 
 def for_display(
-    sessions: Iterable[GroupSession], *, user: User, attendees: bool = False, now: datetime | None = None
+    sessions: Iterable[GroupSession],
+    *,
+    user: User,
+    attendees: bool | Callable[[GroupSession], bool] = False,
+    now: datetime | None = None,
 ) -> list[GroupSession]:
     """Seat counts, the state at `now`, the viewer's own status and (optionally) attendees for
-    one page of a list.
+    one page of a list: `attendees=True` for every session shown, or a predicate picking the
+    sessions whose people the page shows (the others get no `attendees`).
 
     Lists are paginated on the plain query first and decorated here for that page only, so a
-    page costs the same whether the program has 10 sessions or 10,000.
+    page costs the same whether the program has 10 sessions or 10,000 (the attendees: one query
+    more, none when no session is picked).
     """
     now = now or timezone.now()
     ids = [session.pk for session in sessions]
     decorated = with_my_status(with_counts(GroupSession.objects.filter(pk__in=ids)), user=user)
-    if attendees:
-        decorated = with_attendees(decorated)
     by_id = {session.pk: session for session in decorated}
     shown = [by_id[pk] for pk in ids if pk in by_id]
     for session in shown:
         session.state = session.state_at(now)  # type: ignore[attr-defined]
+    if attendees:
+        picked = shown if attendees is True else [session for session in shown if attendees(session)]
+        prefetch_related_objects(picked, _attendees())
     return shown
 
 

@@ -56,7 +56,10 @@ def personal_sessions(request: AuthedRequest) -> HttpResponse:
         "groupsessions/personal_sessions.html",
         {
             "tab": tab,
-            "sessions": selectors.for_display(page.object_list, user=request.user, attendees=True),
+            # The list names the people of the sessions the viewer hosts, and of no other.
+            "sessions": selectors.for_display(
+                page.object_list, user=request.user, attendees=lambda s: s.host_id == request.user.pk
+            ),
             "page": page,
             "query": query,
             "can_create": bool(_creatable_programs(request.user)),

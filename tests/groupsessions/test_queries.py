@@ -128,3 +128,67 @@ def test_the_session_page_costs_the_same_at_5_and_200_participants(client, perso
 
     print(f"session page as {viewer}: {small} queries at {SMALL} participants, {large} at {LARGE}")
     assert large == small
+
+
+# What each page costs in all: the header and the sidebar read the person's programs in one
+# query, and Personal > Sessions reads attendees only for the sessions its viewer hosts.
+LIST_PAGE_QUERIES = {"personal sessions": 9, "manager sessions": 8, "program page": 7, "public profile": 8}
+SESSION_PAGE_QUERIES = {"mentor": 7, "mentee": 7, "manager": 9}
+# The signed-in person (their session and account), then in one transaction: the session
+# (locked), the membership, the person's row, the seats taken and the insert.
+JOIN_QUERIES = 9
+
+
+@pytest.mark.parametrize("list_page", LIST_PAGES)
+def test_a_list_page_costs_what_it_should(client, personas, attendees, list_page):
+    viewer, url, _ = LIST_PAGES[list_page]
+    client.force_login(getattr(personas, viewer))
+    add_sessions(personas.program, personas.mentor, SMALL, people=attendees)
+
+    assert (
+        queries_for(client, url(personas), expect="spots taken", times=SMALL) == LIST_PAGE_QUERIES[list_page]
+    )
+
+
+@pytest.mark.parametrize("viewer", SESSION_PAGE_QUERIES)
+def test_the_session_page_costs_what_it_should(client, personas, attendees, viewer):
+    add_sessions(personas.program, personas.mentor, 1, people=attendees)
+    client.force_login(getattr(personas, viewer))
+    path = GroupSession.objects.get().get_absolute_url()
+
+    assert queries_for(client, path, expect="Participants (4)", times=1) == SESSION_PAGE_QUERIES[viewer]
+
+
+def test_personal_sessions_names_attendees_only_in_the_sessions_one_hosts(client, personas, attendees):
+    """A member's list names nobody (and reads no attendees); the host's list names its people."""
+    add_sessions(personas.program, personas.mentor, SMALL, people=[personas.mentee, *attendees])
+    path = reverse("personal:sessions")
+
+    client.force_login(personas.mentee)
+    as_member = queries_for(client, path, expect="spots taken", times=SMALL)
+    member_page = client.get(path).content.decode()
+    client.force_login(personas.mentor)
+    as_host = queries_for(client, path, expect="Attendee 000", times=SMALL)
+
+    assert "Participants:" not in member_page
+    assert "Attendee 000" not in member_page
+    assert as_member == LIST_PAGE_QUERIES["personal sessions"] - 1
+    assert as_host == LIST_PAGE_QUERIES["personal sessions"]
+
+
+def test_a_join_reads_the_session_once(client, personas):
+    """The Join button: the session is read once (locked, without seat counts), not loaded with
+    counts first and locked again."""
+    session = GroupSessionFactory(program=personas.program, host=personas.mentor)
+    client.force_login(personas.mentee)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse("groupsessions:join", args=[session.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == session.get_absolute_url()
+    assert Participant.objects.get(session=session, user=personas.mentee).status == Status.REGISTERED
+    session_reads = [q["sql"] for q in captured if 'FROM "groupsessions_groupsession"' in q["sql"]]
+    assert len(session_reads) == 1
+    assert "COUNT(" not in session_reads[0]
+    assert len(captured) == JOIN_QUERIES

@@ -1,6 +1,8 @@
 import pytest
+from django.db import connection
 from django.http import Http404
 
+from mentorcircle.accounts.models import User
 from mentorcircle.programs.models import Membership
 from mentorcircle.programs.selectors import (
     member_list,
@@ -69,3 +71,25 @@ def test_programs_managed_by_lists_only_programs_where_one_is_a_manager(personas
 
     assert list(programs_managed_by(user=personas.manager)) == [personas.program]
     assert list(programs_managed_by(user=personas.mentor)) == []
+
+
+def test_member_list_sorts_on_the_indexed_name_key(personas):
+    """Manager > Members pages through a program's members by name and email: an index holds
+    exactly that order, so the first page is read from it, not sorted from every member."""
+    [index] = [index for index in User._meta.indexes if index.name == "user_name_order"]
+
+    assert list(member_list(program=personas.program).query.order_by) == [
+        f"user__{field}" for field in index.fields
+    ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plan")
+def test_postgresql_reads_the_first_page_of_members_in_order_from_the_index(personas):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # a sort only where nothing else gives the order
+
+    plan = member_list(program=personas.program)[:50].explain()
+
+    assert "user_name_order" in plan
+    assert "Sort" not in plan

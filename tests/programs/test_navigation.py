@@ -1,0 +1,56 @@
+"""The header's dashboards and the sidebar's programs: one query, and only for pages that show them."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mentorcircle.programs.context_processors import navigation
+from mentorcircle.programs.models import Membership
+from tests.factories import MembershipFactory, ProgramFactory
+
+
+def test_the_header_lists_the_programs_one_manages_and_the_sidebar_all_of_them(client, personas):
+    MembershipFactory(program=personas.other_program, user=personas.manager, role=Membership.Role.MENTEE)
+    ProgramFactory(name="Gamma Circle", slug="gamma")  # not theirs
+    client.force_login(personas.manager)
+
+    page = client.get(reverse("personal:sessions")).content.decode()
+
+    header = page[page.index('id="usermenu-panel"') : page.index("</nav>")]
+    sidebar = page[page.index('aria-label="Your programs"') :]
+    sidebar = sidebar[: sidebar.index("</nav>")]
+    assert re.findall(r"Manager<span class=\"muted\"> · ([^<]+)</span>", header) == ["Alpha Mentoring"]
+    assert re.findall(r">([^<>]+)</a>", sidebar) == ["Alpha Mentoring", "Beta Program"]
+
+
+def test_the_navigation_reads_the_persons_programs_in_one_query_when_used(personas):
+    MembershipFactory(program=personas.other_program, user=personas.manager, role=Membership.Role.MENTEE)
+    request = RequestFactory().get("/")
+    request.user = personas.manager
+
+    with CaptureQueriesContext(connection) as building:
+        context = navigation(request)
+    with CaptureQueriesContext(connection) as reading:
+        managed = [program.name for program in context["nav_managed_programs"]]
+        programs = [program.name for program in context["nav_programs"]]
+        again = [program.name for program in context["nav_programs"]]
+
+    assert len(building) == 0  # a page that shows neither pays nothing
+    assert len(reading) == 1
+    assert managed == ["Alpha Mentoring"]
+    assert programs == again == ["Alpha Mentoring", "Beta Program"]
+
+
+@pytest.mark.django_db
+def test_someone_in_no_program_has_an_empty_navigation(django_user_model):
+    request = RequestFactory().get("/")
+    request.user = django_user_model.objects.create_user(email="new@example.org")
+
+    context = navigation(request)
+
+    assert not context["nav_programs"]
+    assert list(context["nav_managed_programs"]) == []
