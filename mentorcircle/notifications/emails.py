@@ -9,7 +9,7 @@ mails anyone twice. An email that cannot be sent is recorded as a FailedDelivery
 
 import zoneinfo
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +19,7 @@ from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -64,17 +65,28 @@ def one_line(text: str) -> str:
     )
 
 
-def send(name: str, to: str, context: dict[str, Any]) -> None:
+def send(name: str, to: str, context: dict[str, Any], *, connection: BaseEmailBackend | None = None) -> None:
+    """Send a templated email, over `connection` when given (see `_over`)."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = one_line(render_to_string(f"emails/{name}/subject.txt", context))
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], connection=_over(connection))
     message.attach_alternative(html, "text/html")
     message.send()
 
 
-def member_invitation(membership: Membership, *, invited_by_name: str) -> bool:
+def _over(connection: BaseEmailBackend | None) -> BaseEmailBackend | None:
+    """A shared connection, opened on its first use (and again after a failed send closed it):
+    every email of a task then goes over one connection, which the task closes at its end."""
+    if connection is not None:
+        connection.open()
+    return connection
+
+
+def member_invitation(
+    membership: Membership, *, invited_by_name: str, connection: BaseEmailBackend | None = None
+) -> bool:
     """Tell a person they were added to a program, and how to leave it; people new to the
     platform get a link to choose a password. Once per membership."""
     user, program = membership.user, membership.program
@@ -102,11 +114,14 @@ def member_invitation(membership: Membership, *, invited_by_name: str) -> bool:
         key=f"member-invitation:{membership.pk}",
         user=user,
         kind="member-invitation",
-        deliver=lambda: send("member_invitation", user.email, context),
+        deliver=lambda: send("member_invitation", user.email, context, connection=connection),
+        connection=connection,
     )
 
 
-def program_invitation(invitation: ProgramInvitation, *, invited_by_name: str) -> bool:
+def program_invitation(
+    invitation: ProgramInvitation, *, invited_by_name: str, connection: BaseEmailBackend | None = None
+) -> bool:
     """Ask a person who already has an account to join a program (they are not a member until
     they accept). Once per invitation."""
     user = User.objects.filter(email__iexact=invitation.email).first()
@@ -124,7 +139,8 @@ def program_invitation(invitation: ProgramInvitation, *, invited_by_name: str) -
         key=f"program-invitation:{invitation.pk}",
         user=user,
         kind="program-invitation",
-        deliver=lambda: send("program_invitation", user.email, context),
+        deliver=lambda: send("program_invitation", user.email, context, connection=connection),
+        connection=connection,
     )
 
 
@@ -155,7 +171,13 @@ def failures_collected() -> Iterator[None]:
 
 
 def _send_recorded(
-    *, key: str, user: User, kind: str, deliver: Callable[[], None], session: GroupSession | None = None
+    *,
+    key: str,
+    user: User,
+    kind: str,
+    deliver: Callable[[], None],
+    session: GroupSession | None = None,
+    connection: BaseEmailBackend | None = None,
 ) -> bool:
     """Send (`deliver`) unless a Delivery with this key exists. Returns whether it was sent now.
 
@@ -163,7 +185,8 @@ def _send_recorded(
     open (no database lock is held while the mail server answers), then the Delivery marked
     sent. A send that raises gives the claim back (a retry sends it) and is recorded as a
     FailedDelivery; inside `failures_collected` the caller goes on, elsewhere the error
-    propagates.
+    propagates. A shared `connection` the send went over is closed after a failure, so the
+    next email opens a fresh one.
     """
     key = key[:200]
     if not _claim(key=key, user=user, kind=kind, session=session):
@@ -171,6 +194,8 @@ def _send_recorded(
     try:
         deliver()
     except Exception as error:  # the mail server is down or refused it, a bad header...
+        if connection is not None:
+            close_quietly(connection)
         Delivery.objects.filter(key=key, sent_at__isnull=True).delete()
         reason = _record_failure(key=key, user=user, kind=kind, session=session, error=error)
         failed = _failed.get()
@@ -182,6 +207,12 @@ def _send_recorded(
     Delivery.objects.filter(key=key).update(sent_at=now)
     FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=now)
     return True
+
+
+def close_quietly(connection: BaseEmailBackend) -> None:
+    """Close a mail connection, ignoring a server that no longer answers."""
+    with suppress(Exception):  # a connection that already broke may fail to say goodbye
+        connection.close()
 
 
 # A claim not marked sent after this long belongs to a worker that died mid-send.
@@ -240,19 +271,29 @@ class SessionEmail:
     calendar_method: str = "REQUEST"
 
 
-def send_once(*, key: str, user: User, session: GroupSession, email: SessionEmail) -> bool:
-    """Send a session email unless a Delivery with this key exists (see _send_recorded).
-    Returns whether it was sent now."""
+def send_once(
+    *,
+    key: str,
+    user: User,
+    session: GroupSession,
+    email: SessionEmail,
+    connection: BaseEmailBackend | None = None,
+) -> bool:
+    """Send a session email unless a Delivery with this key exists (see _send_recorded), over
+    `connection` when given. Returns whether it was sent now."""
     return _send_recorded(
         key=key,
         user=user,
         kind=email.kind,
         session=session,
-        deliver=lambda: _deliver(user=user, session=session, email=email),
+        deliver=lambda: _deliver(user=user, session=session, email=email, connection=connection),
+        connection=connection,
     )
 
 
-def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
+def _deliver(
+    *, user: User, session: GroupSession, email: SessionEmail, connection: BaseEmailBackend | None = None
+) -> None:
     with timezone.override(_zone(user, session)):
         context = {
             "user": user,
@@ -264,7 +305,9 @@ def _deliver(*, user: User, session: GroupSession, email: SessionEmail) -> None:
         }
         text = render_to_string("emails/session/body.txt", context)
         html = render_to_string("emails/session/body.html", context)
-    message = EmailMultiAlternatives(subject=one_line(email.subject), body=text, to=[user.email])
+    message = EmailMultiAlternatives(
+        subject=one_line(email.subject), body=text, to=[user.email], connection=_over(connection)
+    )
     message.attach_alternative(html, "text/html")
     if email.calendar is not None:
         message.attach(
@@ -555,7 +598,12 @@ def _changes(session: GroupSession, user: User, before: dict[str, Any] | None) -
     return lines
 
 
-def session_updated(participant: Participant, *, before: dict[str, Any] | None = None) -> bool:
+def session_updated(
+    participant: Participant,
+    *,
+    before: dict[str, Any] | None = None,
+    connection: BaseEmailBackend | None = None,
+) -> bool:
     session, user = participant.session, participant.user
     invited = participant.status == Participant.Status.INVITED
     email = SessionEmail(
@@ -575,11 +623,15 @@ def session_updated(participant: Participant, *, before: dict[str, Any] | None =
         calendar=_seat_invite(participant) if participant.has_seat else None,
     )
     return send_once(
-        key=f"updated:{participant.pk}:v{session.version}", user=user, session=session, email=email
+        key=f"updated:{participant.pk}:v{session.version}",
+        user=user,
+        session=session,
+        email=email,
+        connection=connection,
     )
 
 
-def session_cancelled(participant: Participant) -> bool:
+def session_cancelled(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="cancelled",
@@ -596,11 +648,15 @@ def session_cancelled(participant: Participant) -> bool:
         calendar_method="CANCEL",
     )
     return send_once(
-        key=f"cancelled:{participant.pk}:v{session.version}", user=user, session=session, email=email
+        key=f"cancelled:{participant.pk}:v{session.version}",
+        user=user,
+        session=session,
+        email=email,
+        connection=connection,
     )
 
 
-def session_confirmed(participant: Participant) -> bool:
+def session_confirmed(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="confirmed",
@@ -613,7 +669,11 @@ def session_confirmed(participant: Participant) -> bool:
         actions=[("View the session", ics.session_url(session)), _join_action(participant)],
     )
     return send_once(
-        key=f"confirmed:{participant.pk}:v{session.version}", user=user, session=session, email=email
+        key=f"confirmed:{participant.pk}:v{session.version}",
+        user=user,
+        session=session,
+        email=email,
+        connection=connection,
     )
 
 
@@ -639,7 +699,7 @@ def reminder(participant: Participant, *, which: str) -> bool:
 # ---- After the session ------------------------------------------------------------------------
 
 
-def feedback_request(participant: Participant) -> bool:
+def feedback_request(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
     """How was it? to one attendee: a click on a rating opens a page that asks to confirm it."""
     session, user = participant.session, participant.user
     token = feedback_token(participant_id=participant.pk)
@@ -655,7 +715,9 @@ def feedback_request(participant: Participant) -> bool:
         ],
         ratings=[(str(rating), f"{page}?rating={rating}") for rating in Feedback.RATINGS],
     )
-    return send_once(key=f"feedback:{participant.pk}", user=user, session=session, email=email)
+    return send_once(
+        key=f"feedback:{participant.pk}", user=user, session=session, email=email, connection=connection
+    )
 
 
 def _resources_paragraphs(session: GroupSession) -> list[str]:
@@ -667,7 +729,7 @@ def _resources_paragraphs(session: GroupSession) -> list[str]:
     return paragraphs
 
 
-def resources_shared(participant: Participant) -> bool:
+def resources_shared(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="resources",
@@ -679,10 +741,12 @@ def resources_shared(participant: Participant) -> bool:
         ],
         actions=[("Open the session page", ics.session_url(session))],
     )
-    return send_once(key=f"resources:{participant.pk}", user=user, session=session, email=email)
+    return send_once(
+        key=f"resources:{participant.pk}", user=user, session=session, email=email, connection=connection
+    )
 
 
-def missed_session(participant: Participant) -> bool:
+def missed_session(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
     """The "Sorry we missed you" email to someone who registered but did not come."""
     session, user = participant.session, participant.user
     if not preferences_for(user).missed_session_emails:
@@ -698,4 +762,6 @@ def missed_session(participant: Participant) -> bool:
         ],
         actions=[("Open the session page", ics.session_url(session))],
     )
-    return send_once(key=f"missed:{participant.pk}", user=user, session=session, email=email)
+    return send_once(
+        key=f"missed:{participant.pk}", user=user, session=session, email=email, connection=connection
+    )

@@ -5,13 +5,21 @@ Tasks receive IDs, reload what they need, return quietly when it is gone, and se
 through a fan-out) sends each person each email exactly once. Tasks that send email are
 `email_task`s: an email that cannot be sent is recorded and the task does the rest of its work,
 then fails, so that the worker retries it later (see recovery.py).
+
+A session's fan-out (cancelled, updated, confirmed, resources shared, feedback requests) is
+one task for up to FANOUT_BATCH people; a bigger one is handed out to one task per
+FANOUT_BATCH people, so that several workers share it. Each task sends over one mail
+connection.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -62,6 +70,51 @@ def _session_rows(session_id: int, statuses: tuple[str, ...]) -> list[Participan
         .filter(session_id=session_id, status__in=statuses)
         .order_by("pk")
     )
+
+
+# How many people one fan-out task tells: more are handed out to several tasks.
+FANOUT_BATCH = 100
+
+
+def _fan_out(
+    fan_out: Task[..., None],
+    *,
+    session_id: int,
+    statuses: tuple[str, ...],
+    participant_ids: list[int] | None,
+    current: Callable[[GroupSession], bool] | None = None,
+    **arguments: Any,
+) -> list[Participant]:
+    """The rows this run of a fan-out task tells: none unless `current` (if given) holds for
+    their session.
+
+    The first run (no `participant_ids`) looks at everyone in `statuses`; a batch run at those
+    of its own rows still in them. Up to FANOUT_BATCH rows are told by this run; more are handed
+    out to one `fan_out` task (with the same `arguments`) per FANOUT_BATCH rows and this run
+    tells nobody itself.
+    """
+    rows = Participant.objects.filter(session_id=session_id, status__in=statuses).order_by("pk")
+    if participant_ids is not None:
+        rows = rows.filter(pk__in=participant_ids)
+    found = list(rows.select_related("user", "session__host", "session__program")[: FANOUT_BATCH + 1])
+    if not found or (current is not None and not current(found[0].session)):
+        return []
+    if len(found) <= FANOUT_BATCH:
+        return found
+    ids = list(rows.values_list("pk", flat=True))
+    for start in range(0, len(ids), FANOUT_BATCH):
+        fan_out.enqueue(session_id=session_id, participant_ids=ids[start : start + FANOUT_BATCH], **arguments)
+    return []
+
+
+@contextmanager
+def _mail_connection() -> Iterator[BaseEmailBackend]:
+    """One mail connection for a task's emails (opened by the first send), closed at the end."""
+    connection = get_connection()
+    try:
+        yield connection
+    finally:
+        emails.close_quietly(connection)
 
 
 def schedule_reminders(participant: Participant, *, now: datetime | None = None) -> None:
@@ -188,20 +241,33 @@ def invitation_declined(*, participant_id: int, version: str, had_seat: bool = F
 
 @email_task
 def session_updated(
-    *, session_id: int, version: int, actor_id: int | None = None, before: dict[str, Any] | None = None
+    *,
+    session_id: int,
+    version: int,
+    actor_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    participant_ids: list[int] | None = None,
 ) -> None:
     """Tell everyone involved of a new time, duration or title, and what it was before: seats
     get the updated invite (same UID, higher SEQUENCE); the waitlisted and invited get the news
     (the invited with their Accept / Decline links); so does the host when someone else (a
     program manager) made the change."""
-    statuses = (Status.HOST, Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
-    rows = _session_rows(session_id, statuses)
-    for participant in rows:
-        if participant.session.version != version or participant.session.is_cancelled:
-            return  # a newer change has its own task
-        if participant.status == Status.HOST and participant.user_id == actor_id:
-            continue
-        emails.session_updated(participant, before=before)
+    rows = _fan_out(
+        session_updated,
+        session_id=session_id,
+        statuses=(Status.HOST, Status.REGISTERED, Status.WAITLISTED, Status.INVITED),
+        participant_ids=participant_ids,
+        # a newer change has its own task
+        current=lambda session: session.version == version and not session.is_cancelled,
+        version=version,
+        actor_id=actor_id,
+        before=before,
+    )
+    with _mail_connection() as connection:
+        for participant in rows:
+            if participant.status == Status.HOST and participant.user_id == actor_id:
+                continue
+            emails.session_updated(participant, before=before, connection=connection)
     for participant in rows:
         if participant.has_seat:
             schedule_reminders(participant)
@@ -216,22 +282,37 @@ def host_reminders(*, session_id: int) -> None:
 
 
 @email_task
-def session_cancelled(*, session_id: int, include_host: bool = False) -> None:
+def session_cancelled(
+    *, session_id: int, include_host: bool = False, participant_ids: list[int] | None = None
+) -> None:
     """Tell everyone affected: seated, waitlisted and invited (and the host, when the platform
     cancelled it for want of participants)."""
     statuses = (Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
-    for participant in _session_rows(session_id, (Status.HOST, *statuses) if include_host else statuses):
-        if not participant.session.is_cancelled:
-            return
-        emails.session_cancelled(participant)
+    rows = _fan_out(
+        session_cancelled,
+        session_id=session_id,
+        statuses=(Status.HOST, *statuses) if include_host else statuses,
+        participant_ids=participant_ids,
+        current=lambda session: session.is_cancelled,
+        include_host=include_host,
+    )
+    with _mail_connection() as connection:
+        for participant in rows:
+            emails.session_cancelled(participant, connection=connection)
 
 
 @email_task
-def session_confirmed(*, session_id: int) -> None:
-    for participant in _session_rows(session_id, (Status.HOST, Status.REGISTERED)):
-        if participant.session.status != GroupSession.Status.CONFIRMED:
-            return
-        emails.session_confirmed(participant)
+def session_confirmed(*, session_id: int, participant_ids: list[int] | None = None) -> None:
+    rows = _fan_out(
+        session_confirmed,
+        session_id=session_id,
+        statuses=(Status.HOST, Status.REGISTERED),
+        participant_ids=participant_ids,
+        current=lambda session: session.status == GroupSession.Status.CONFIRMED,
+    )
+    with _mail_connection() as connection:
+        for participant in rows:
+            emails.session_confirmed(participant, connection=connection)
 
 
 @email_task
@@ -253,7 +334,7 @@ def send_reminder(*, participant_id: int, which: str, starts_at: str) -> None:
 
 
 @email_task
-def session_follow_up(*, session_id: int, ends_at: str) -> None:
+def session_follow_up(*, session_id: int, ends_at: str, participant_ids: list[int] | None = None) -> None:
     """Shortly after the end (or when the call was ended): ask those who came how it was.
     `ends_at` is the end this was scheduled for ("" when the call ended); a moved session has
     a follow-up of its own."""
@@ -262,11 +343,13 @@ def session_follow_up(*, session_id: int, ends_at: str) -> None:
         return
     if ends_at and session.call_ended_at is None and session.ends_at.isoformat() != ends_at:
         return
-    _ask_for_feedback(session_id)
+    _ask_for_feedback(
+        session_follow_up, session_id=session_id, participant_ids=participant_ids, ends_at=ends_at
+    )
 
 
 @email_task
-def feedback_requests(*, session_id: int) -> None:
+def feedback_requests(*, session_id: int, participant_ids: list[int] | None = None) -> None:
     """After a correction of the attendance: people marked present get the prompt too (a
     correction made before the follow-up is due leaves the asking to the follow-up)."""
     session = GroupSession.objects.select_related("program").filter(pk=session_id).first()
@@ -274,38 +357,60 @@ def feedback_requests(*, session_id: int) -> None:
         return
     if session.call_ended_at is None and now < session.ends_at + FOLLOW_UP_DELAY:
         return
-    _ask_for_feedback(session_id)
+    _ask_for_feedback(feedback_requests, session_id=session_id, participant_ids=participant_ids)
 
 
-def _ask_for_feedback(session_id: int) -> None:
-    """One email and one in-app prompt per attendee (never the host), each at most once."""
-    for participant in _session_rows(session_id, (Status.REGISTERED,)):
-        if not participant.attended:
-            continue
-        try:
-            Notice.objects.get_or_create(
-                key=f"feedback:{participant.pk}",
-                defaults={
-                    "user": participant.user,
-                    "session": participant.session,
-                    "kind": "feedback",
-                    "text": f"How was “{participant.session.title}”? Rate it.",
-                },
-            )
-        except IntegrityError:
-            pass
-        emails.feedback_request(participant)
+def _ask_for_feedback(
+    fan_out: Task[..., None], *, session_id: int, participant_ids: list[int] | None, **arguments: Any
+) -> None:
+    """One email and one in-app prompt per attendee (never the host), each at most once. The
+    calling task checked the session; `fan_out` is that task, for a big fan-out's batches."""
+    rows = _fan_out(
+        fan_out,
+        session_id=session_id,
+        statuses=(Status.REGISTERED,),
+        participant_ids=participant_ids,
+        **arguments,
+    )
+    with _mail_connection() as connection:
+        for participant in rows:
+            _ask_one_for_feedback(participant, connection=connection)
+
+
+def _ask_one_for_feedback(participant: Participant, *, connection: BaseEmailBackend) -> None:
+    if not participant.attended:
+        return
+    try:
+        Notice.objects.get_or_create(
+            key=f"feedback:{participant.pk}",
+            defaults={
+                "user": participant.user,
+                "session": participant.session,
+                "kind": "feedback",
+                "text": f"How was “{participant.session.title}”? Rate it.",
+            },
+        )
+    except IntegrityError:
+        pass
+    emails.feedback_request(participant, connection=connection)
 
 
 @email_task
-def resources_shared(*, session_id: int) -> None:
+def resources_shared(*, session_id: int, participant_ids: list[int] | None = None) -> None:
     """The host shared the recording and notes: those who came get them; those who registered
     and did not come get one "Sorry we missed you" with them."""
-    for participant in _session_rows(session_id, (Status.REGISTERED,)):
-        if participant.attended:
-            emails.resources_shared(participant)
-        else:
-            emails.missed_session(participant)
+    rows = _fan_out(
+        resources_shared,
+        session_id=session_id,
+        statuses=(Status.REGISTERED,),
+        participant_ids=participant_ids,
+    )
+    with _mail_connection() as connection:
+        for participant in rows:
+            if participant.attended:
+                emails.resources_shared(participant, connection=connection)
+            else:
+                emails.missed_session(participant, connection=connection)
 
 
 # How many people one invitation task tells: a big import is spread over short tasks.
@@ -316,8 +421,9 @@ INVITATIONS_PER_TASK = 100
 def member_invitations(*, membership_ids: list[int], invited_by_name: str) -> None:
     """People added to a program (one by one or by a CSV import) are told, each once."""
     memberships = Membership.objects.select_related("user", "program").filter(pk__in=membership_ids)
-    for membership in memberships.order_by("pk"):
-        emails.member_invitation(membership, invited_by_name=invited_by_name)
+    with _mail_connection() as connection:
+        for membership in memberships.order_by("pk"):
+            emails.member_invitation(membership, invited_by_name=invited_by_name, connection=connection)
 
 
 @email_task
@@ -325,5 +431,6 @@ def program_invitations(*, invitation_ids: list[int], invited_by_name: str) -> N
     """People with an account invited to a program are asked to join, each once per invitation
     (one answered or withdrawn meanwhile is gone and gets nothing)."""
     invitations = ProgramInvitation.objects.select_related("program").filter(pk__in=invitation_ids)
-    for invitation in invitations.order_by("pk"):
-        emails.program_invitation(invitation, invited_by_name=invited_by_name)
+    with _mail_connection() as connection:
+        for invitation in invitations.order_by("pk"):
+            emails.program_invitation(invitation, invited_by_name=invited_by_name, connection=connection)
