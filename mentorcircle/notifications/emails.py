@@ -564,13 +564,14 @@ def invitation(participant: Participant) -> bool:
     inviter = _name(participant.invited_by or session.host, reader=user, session=session)
     host = _name(session.host, reader=user, session=session)
     accept, decline = _rsvp_url(participant, "accept"), _rsvp_url(participant, "decline")
+    hosted_by = "" if host == inviter else f", hosted by {host}"
     email = SessionEmail(
         kind="invitation",
         subject=f"{inviter} invited you: {session.title}",
         heading="You're invited",
         paragraphs=[
             f"{inviter} invited you to “{session.title}”, a group session on {_when(session, user)} "
-            f"({session.duration_label}), hosted by {host}.",
+            f"for {session.duration_label}{hosted_by}.",
             "Will you attend? Your answer counts toward the session's minimum and maximum.",
             f"Seats are first come, first served: {session.max_participants} at most, the host "
             "included. If the session is full when you accept, you join the waitlist and get the "

@@ -37,7 +37,7 @@ def test_an_invitation_from_a_nameless_host_names_nobody_by_address(personas):
     run_tasks()
 
     email = the_email(personas.mentee, "A member invited you")
-    assert "hosted by A member" in email.body
+    assert "A member invited you to" in email.body
     assert "Host: A member" in email.body
     assert "Hosted by A member" in html(email)
     assert "quiet.host" not in email.subject + email.body + html(email)

@@ -75,8 +75,11 @@ def links(personas, session) -> dict[str, str]:
 def test_an_invitee_gets_an_email_with_accept_and_decline_links(personas, links):
     message = the_email(personas.mentee, "Theo Mentor invited you")
     assert message.subject == f"Theo Mentor invited you: {TITLE}"
-    assert "Theo Mentor invited you to “Negotiating your first salary”" in message.body
-    assert "Mon 8 Mar 2027, 09:00 (Europe/London)" in message.body
+    # The host invited: named once; when and for how long, without brackets in brackets.
+    assert (
+        "Theo Mentor invited you to “Negotiating your first salary”, a group session on "
+        "Mon 8 Mar 2027, 09:00 (Europe/London) for 1 hour."
+    ) in message.body
     assert set(links) == {"Accept", "Decline"}
     assert links["Accept"] != links["Decline"]
     for path in links.values():
@@ -345,6 +348,10 @@ def test_a_program_manager_invites_from_the_session_page_and_no_one_twice(client
     run_tasks()
     for person in [*groups["tagged"], *groups["in_cohort"], groups["loner"]]:
         assert subjects(person) == [f"Maria Manager invited you: {TITLE}"]
+    # Someone other than the host invited: the email names the host too.
+    assert (
+        "for 1 hour, hosted by Theo Mentor." in the_email(groups["loner"], "Maria Manager invited you").body
+    )
     assert status_of(session, personas.mentee) == Status.REGISTERED
     assert not [s for s in subjects(personas.mentee) if "invited you" in s]
     assert not [s for s in subjects(personas.mentor) if "invited you" in s]
