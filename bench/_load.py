@@ -127,6 +127,17 @@ class _Log:
             self.errors += 1
             self.first_error = self.first_error or f"{type(error).__name__}: {error}"
 
+    def send(self, connection: _Connection, request: Request, *, since: float, port: int) -> _Connection:
+        """Send `request` and log the answer with its latency from `since`, or the failure.
+        Returns the connection to go on with: a new one after a failure."""
+        try:
+            status, _ = connection.send(request)
+        except Exception as error:  # noqa: BLE001 - counted and reported
+            self.failed(error)
+            return _Connection(port)
+        self.ok(time.perf_counter() - since, status)
+        return connection
+
     def run(self, seconds: float) -> Run:
         self.latencies.sort()
         return Run(
@@ -172,13 +183,7 @@ def timed_python(port: int, request: Request, *, seconds: float, connections: in
         connection = _Connection(port)
         start.wait()
         while (sent := time.perf_counter()) < stop_at[0]:
-            try:
-                status, _ = connection.send(request)
-            except Exception as error:  # noqa: BLE001 - counted and reported
-                log.failed(error)
-                connection = _Connection(port)
-                continue
-            log.ok(time.perf_counter() - sent, status)
+            connection = log.send(connection, request, since=sent, port=port)
         connection.close()
 
     threads = _threads(connections, client)
@@ -263,14 +268,7 @@ def batch(port: int, requests: Sequence[Request], *, connections: int, timeout: 
                 request = work.get_nowait()
             except queue.Empty:
                 break
-            sent = time.perf_counter()
-            try:
-                status, _ = connection.send(request)
-            except Exception as error:  # noqa: BLE001 - counted and reported
-                log.failed(error)
-                connection = _Connection(port)
-                continue
-            log.ok(time.perf_counter() - sent, status)
+            connection = log.send(connection, request, since=time.perf_counter(), port=port)
         connection.close()
 
     threads = _threads(connections, client)
@@ -305,13 +303,7 @@ def burst(
             due = began[0] + offsets[index]
             if (wait := due - time.perf_counter()) > 0:
                 time.sleep(wait)
-            try:
-                status, _ = connection.send(requests[index])
-            except Exception as error:  # noqa: BLE001 - counted and reported
-                log.failed(error)
-                connection = _Connection(port)
-                continue
-            log.ok(time.perf_counter() - due, status)
+            connection = log.send(connection, requests[index], since=due, port=port)
         connection.close()
 
     threads = _threads(connections, client)

@@ -429,7 +429,8 @@ def _name(person: User, *, reader: User, session: GroupSession) -> str:
 def host_new_registration(participant: Participant, *, version: str) -> bool:
     session = participant.session
     host = session.host
-    if preferences_for(host).registration_emails == Preferences.RegistrationEmails.NONE:
+    choice = preferences_for(host).registration_emails
+    if choice == Preferences.RegistrationEmails.NONE:
         return False
     state = session.state_at(timezone.now(), seats_taken=seats_taken(session))
     name = _name(participant.user, reader=host, session=session)
@@ -442,7 +443,7 @@ def host_new_registration(participant: Participant, *, version: str) -> bool:
             f"{state.more_needed} more needed by {_when(session, host, at=session.decide_at)} "
             "for the session to be held."
         )
-    if preferences_for(host).registration_emails == Preferences.RegistrationEmails.DIGEST:
+    if choice == Preferences.RegistrationEmails.DIGEST:
         paragraphs.append(
             "Later registrations come in one email an hour at most (change this on your Notifications page)."
         )

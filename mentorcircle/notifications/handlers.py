@@ -44,19 +44,13 @@ def _call_ended(event: session_events.CallEnded) -> None:
     tasks.session_follow_up.enqueue(session_id=event.session_id, ends_at="")
 
 
-def _chunks(ids: tuple[int, ...]) -> list[list[int]]:
-    """A big import is told in short tasks of INVITATIONS_PER_TASK people each."""
-    size = tasks.INVITATIONS_PER_TASK
-    return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
-
-
 def _members_added(event: program_events.MembersAdded) -> None:
-    for chunk in _chunks(event.membership_ids):
+    for chunk in tasks.batches(event.membership_ids):
         tasks.member_invitations.enqueue(membership_ids=chunk, invited_by_name=event.invited_by_name)
 
 
 def _program_invitations_made(event: program_events.ProgramInvitationsMade) -> None:
-    for chunk in _chunks(event.invitation_ids):
+    for chunk in tasks.batches(event.invitation_ids):
         tasks.program_invitations.enqueue(invitation_ids=chunk, invited_by_name=event.invited_by_name)
 
 

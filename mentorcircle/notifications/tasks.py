@@ -12,7 +12,7 @@ FANOUT_BATCH people, so that several workers share it. Each task sends over one 
 connection.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import wraps
@@ -72,8 +72,14 @@ def _session_rows(session_id: int, statuses: tuple[str, ...]) -> list[Participan
     )
 
 
-# How many people one fan-out task tells: more are handed out to several tasks.
+# How many people one task tells (a session's fan-out, member or program invitations): more
+# are handed out to several tasks.
 FANOUT_BATCH = 100
+
+
+def batches(ids: Sequence[int]) -> list[list[int]]:
+    """`ids` in lists of FANOUT_BATCH, one for each task."""
+    return [list(ids[start : start + FANOUT_BATCH]) for start in range(0, len(ids), FANOUT_BATCH)]
 
 
 def _fan_out(
@@ -102,8 +108,8 @@ def _fan_out(
     if len(found) <= FANOUT_BATCH:
         return found
     ids = list(rows.values_list("pk", flat=True))
-    for start in range(0, len(ids), FANOUT_BATCH):
-        fan_out.enqueue(session_id=session_id, participant_ids=ids[start : start + FANOUT_BATCH], **arguments)
+    for batch in batches(ids):
+        fan_out.enqueue(session_id=session_id, participant_ids=batch, **arguments)
     return []
 
 
@@ -411,10 +417,6 @@ def resources_shared(*, session_id: int, participant_ids: list[int] | None = Non
                 emails.resources_shared(participant, connection=connection)
             else:
                 emails.missed_session(participant, connection=connection)
-
-
-# How many people one invitation task tells: a big import is spread over short tasks.
-INVITATIONS_PER_TASK = 100
 
 
 @email_task
