@@ -23,6 +23,7 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_messages
 
 run: export SITE_URL := $(SITE_URL)
 run: demo

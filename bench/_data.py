@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from _setup import PHASES, Size
+from _setup import BUSY_SESSIONS, PHASES, Size
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
@@ -15,6 +15,7 @@ from django.contrib.sessions.models import Session
 from django.utils.crypto import get_random_string
 
 from mentorcircle.accounts.models import User
+from mentorcircle.conversations.models import Conversation, ConversationMember, Message
 from mentorcircle.core.markdown import render_markdown
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
@@ -44,6 +45,11 @@ class Built:
     mentees: list[User]  # besides the viewer: people for the sessions made later
     phase: dict[str, GroupSession] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    # A member with a place in BUSY_SESSIONS of the other sessions (all of them in a small
+    # program), who views the member pages too; and a title their Personal > Sessions shows.
+    busy: User | None = None
+    busy_title: str = ""
+    conversation: Conversation | None = None  # the live session's, with many messages
 
 
 def _bulk(model: type, rows: Sequence[object]) -> list:  # type: ignore[type-arg]
@@ -163,6 +169,16 @@ def build_program(slug: str, name: str, size: Size, *, now: datetime, seed: int 
     viewer, mentees = users[managers + mentors], users[managers + mentors + 1 :]
     html = render_markdown(DESCRIPTION)
     built = Built(program=program, manager=manager, viewer=viewer, host=host, mentees=mentees)
+    # The busy member: one member more, outside the random draws, so that the rest of the
+    # program is the same with them as without them.
+    busy = User.objects.create(
+        email=f"busy@{slug}.bench.test",
+        full_name="Busy Member",
+        time_zone=ZONES[0],
+        password=UNUSABLE_PASSWORD,
+    )
+    Membership.objects.create(program=program, user=busy, role=Membership.Role.MENTEE)
+    built.busy = busy
 
     # The five phase sessions: the viewer holds a seat in each.
     starts = {
@@ -223,6 +239,7 @@ def build_program(slug: str, name: str, size: Size, *, now: datetime, seed: int 
     counts = [int(w * target / sum(weights)) for w in weights]
     for n in rng.sample(range(others), target - sum(counts)):
         counts[n] += 1
+    busy_upcoming: list[GroupSession] = []
     for n, session in enumerate(sessions):
         mine = n % viewer_every == 0 and counts[n] > 0
         people = ([viewer] if mine else []) + rng.sample(mentees, min(len(mentees), counts[n] - mine))
@@ -238,15 +255,96 @@ def build_program(slug: str, name: str, size: Size, *, now: datetime, seed: int 
                 status = Status.WAITLISTED
             came = past and status == Status.REGISTERED and rng.random() < 0.7
             rows += _rows(session, [person], status, now=now, attended=came)
+        if n * BUSY_SESSIONS // others != (n + 1) * BUSY_SESSIONS // others:  # BUSY_SESSIONS, evenly
+            status = Status.REGISTERED if seats > 0 else Status.WAITLISTED
+            rows += _rows(session, [busy], status, now=now, attended=past and status == Status.REGISTERED)
+            if not past and session.cancelled_at is None:
+                busy_upcoming.append(session)
     _bulk(Participant, rows)
+    built.busy_title = min(busy_upcoming, key=lambda session: session.starts_at).title
+    conversations, messages = _conversations(built, [*built.phase.values(), *sessions], rng, now=now)
     built.counts = {
-        "members": len(users),
+        "members": len(users) + 1,  # the busy member
         "cohorts": len(cohorts),
         "tags": len(tags),
         "sessions": len(sessions) + len(built.phase),
         "participants": len(rows),
+        "conversations": conversations,
+        "messages": messages,
     }
     return built
+
+
+def _conversations(
+    built: Built, sessions: list[GroupSession], rng: random.Random, *, now: datetime
+) -> tuple[int, int]:
+    """Every session's conversation with a message from its host; the live session's with many
+    messages (5 in a small program, 500 in a large one), one announcement among them; and the
+    viewer's direct conversations (5, or 200), each with an unread message."""
+    many = min(500, max(5, len(sessions) // 10))
+    direct = min(200, max(5, len(built.mentees) // 250))
+    chats = _bulk(
+        Conversation,
+        [
+            Conversation(program=built.program, kind="session", session=session, created_at=now)
+            for session in sessions
+        ]
+        + [
+            Conversation(
+                program=built.program,
+                kind="direct",
+                direct_key=":".join(str(pk) for pk in sorted((built.viewer.pk, person.pk))),
+                created_at=now,
+            )
+            for person in built.mentees[:direct]
+        ],
+    )
+    session_chats, direct_chats = chats[: len(sessions)], chats[len(sessions) :]
+    built.conversation = session_chats[sessions.index(built.phase["live"])]
+    earlier = now - timedelta(hours=2)  # outside the message rate limit's minute
+    rows = [
+        Message(
+            conversation=chat,
+            author_id=session.host_id,
+            body="Welcome!",
+            body_html="Welcome!",
+            created_at=earlier,
+        )
+        for chat, session in zip(session_chats, sessions, strict=True)
+    ]
+    talkers = [built.host, built.viewer, *rng.sample(built.mentees, 3)]
+    for n in range(many - 1):
+        text = f"Message {n + 1}: see https://example.org/slides/{n}"
+        rows.append(
+            Message(
+                conversation=built.conversation,
+                author=talkers[n % len(talkers)],
+                kind="announcement" if n == many // 2 else "message",
+                body=text,
+                body_html=text,
+                created_at=earlier + timedelta(seconds=n),
+            )
+        )
+    rows += [
+        Message(conversation=chat, author=person, body="Hello!", body_html="Hello!", created_at=earlier)
+        for chat, person in zip(direct_chats, built.mentees, strict=False)
+    ]
+    _bulk(
+        ConversationMember,
+        [
+            ConversationMember(conversation=chat, user=user, joined_at=now)
+            for chat, person in zip(direct_chats, built.mentees, strict=False)
+            for user in (built.viewer, person)
+        ],
+    )
+    messages = _bulk(Message, rows)
+    newest: dict[int, Message] = {}
+    for message in messages:
+        newest[message.conversation_id] = message
+    for chat in chats:
+        chat.last_message_id, chat.last_message_at = newest[chat.pk].pk, newest[chat.pk].created_at
+    Conversation.objects.bulk_update(chats, ["last_message_id", "last_message_at"], batch_size=BATCH)
+    return len(chats), len(messages)
 
 
 def make_session(

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 # Each program of bench/harness.py has one session in each phase of a session's life.
 PHASES = ("upcoming", "joinable", "live", "ended", "cancelled")
+# A member of each program has a place in this many of its other sessions (bench/_data.py).
+BUSY_SESSIONS = 2000
 
 
 @dataclass(frozen=True)

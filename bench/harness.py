@@ -30,7 +30,7 @@ from typing import Any
 import _load
 from _load import Request, Run
 from _mail import Sink, free_port, smtplib_send
-from _setup import PHASES, ROOT, Size, django_setup, throwaway_postgres
+from _setup import BUSY_SESSIONS, PHASES, ROOT, Size, django_setup, throwaway_postgres
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -52,6 +52,7 @@ class Config:
     web_workers: int
     task_workers: int
     time_limit: int  # seconds for the whole run, cleanup aside
+    stages: tuple[str, ...] = ("pages", "joins", "burst", "emails")  # what to measure
 
 
 FULL = Config(
@@ -305,6 +306,26 @@ def _session_page(phase: str, *, as_manager: bool = False) -> Page:
     return page
 
 
+def _reports(*, one_cohort: bool = False) -> Page:
+    """Manager > Reports: its default filters, or all time narrowed to the program's first cohort
+    (the default filters when it has none)."""
+
+    def page(b: Any) -> tuple[str, Any, str]:
+        path = _url("manage:reports", b.program.slug)
+        cohort = b.program.cohorts.order_by("pk").first() if one_cohort else None
+        if cohort is None:
+            return path, b.manager, "Hours of group mentoring"
+        return f"{path}?cohort={cohort.pk}&period=all", b.manager, "With a cohort or tag chosen"
+
+    return page
+
+
+def _member_page(b: Any) -> tuple[str, Any, str]:
+    """Manager > Members > the member who views the member pages, as the manager."""
+    membership = b.program.memberships.get(user=b.viewer)
+    return _url("manage:member", b.program.slug, membership.pk), b.manager, b.viewer.email
+
+
 PAGES: list[tuple[str, Page]] = [
     *((f"session page: {phase}", _session_page(phase)) for phase in PHASES),
     ("session page: upcoming, as manager", _session_page("upcoming", as_manager=True)),
@@ -314,8 +335,24 @@ PAGES: list[tuple[str, Page]] = [
         "profile (a host's page)",
         lambda b: (_url("groupsessions:profile", b.host.pk), b.viewer, b.host.full_name),
     ),
+    (
+        f"Personal > Sessions, a member in {BUSY_SESSIONS:,}",
+        lambda b: (_url("personal:sessions"), b.busy, b.busy_title),
+    ),
+    (
+        "profile (a host's page), as that member",
+        lambda b: (_url("groupsessions:profile", b.host.pk), b.busy, b.host.full_name),
+    ),
     ("Manager > Members", lambda b: (_url("manage:members", b.program.slug), b.manager, b.program.name)),
     ("Manager > Sessions", lambda b: (_url("manage:sessions", b.program.slug), b.manager, b.program.name)),
+    ("Manager > Reports", _reports()),
+    ("Manager > Reports, one cohort", _reports(one_cohort=True)),
+    ("member page (manager)", _member_page),
+    ("Personal > Messages", lambda b: (_url("conversations:inbox"), b.viewer, "Phase live session")),
+    (
+        "conversation (a session's)",
+        lambda b: (b.conversation.get_absolute_url(), b.viewer, b.phase["live"].title),
+    ),
 ]
 
 
@@ -666,7 +703,7 @@ class Bench:
             f"invited); {cfg.task_workers} task workers (manage.py worker) send to an aiosmtpd sink; "
             "× base = delivery time ÷ plain smtplib's time for the same messages (one connection)"
         )
-        latencies, delivered, plain = [], [], []
+        latencies, delivered, first, plain = [], [], [], []
         for n in range(cfg.runs):
             session, expected = session_for(cfg.emails, f"Cancel {n + 1}")
             start = time.perf_counter()
@@ -676,6 +713,7 @@ class Bench:
             time.sleep(1)  # anything extra would show up now
             messages = self.sink.take()
             delivered.append((max((m.at for m in messages), default=start) - start) if arrived else math.nan)
+            first.append(min((m.at for m in messages), default=math.nan) - start)
             recipients = [r for m in messages for r in m.recipients]
             sent = Delivery.objects.filter(session=session, kind="cancelled", sent_at__isnull=False).count()
             failed = FailedDelivery.objects.filter(session=session).count()
@@ -704,7 +742,8 @@ class Bench:
                 "large",
                 spread([cfg.emails / s for s in delivered]),
                 ratio=spread([d / p for d, p in zip(delivered, plain, strict=True)]),
-                note=f"req/s = emails/s; {spread(delivered)} s from the cancel to the last email",
+                note=f"req/s = emails/s; {spread(delivered)} s from the cancel to the last email, "
+                f"{spread(first)} s to the first",
             )
         )
         self.report.rows.append(
@@ -794,20 +833,24 @@ def run(bench: Bench, server_url: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE bench_insert (id bigserial PRIMARY KEY, note text NOT NULL)")
             cursor.execute("VACUUM ANALYZE")
-        bench.cookies = _sign_in([b.viewer for b in (small, large)] + [b.manager for b in (small, large)])
+        bench.cookies = _sign_in([person for b in (small, large) for person in (b.viewer, b.manager, b.busy)])
     for built in (small, large):
         print(f"   {built.program.name}: {built.counts}", flush=True)
 
     with report.stage(f"start gunicorn ({cfg.web_workers} workers)"):
         bench.serve()
-    with report.stage("pages"):
-        bench.pages(small, large)
-    with report.stage("join storm"):
-        bench.join_storm(large)
-    with report.stage("start-time burst"):
-        bench.burst(large)
-    with report.stage("cancel and emails"):
-        bench.emails(large)
+    if "pages" in cfg.stages:
+        with report.stage("pages"):
+            bench.pages(small, large)
+    if "joins" in cfg.stages:
+        with report.stage("join storm"):
+            bench.join_storm(large)
+    if "burst" in cfg.stages:
+        with report.stage("start-time burst"):
+            bench.burst(large)
+    if "emails" in cfg.stages:
+        with report.stage("cancel and emails"):
+            bench.emails(large)
     bench.memory()
     logged = bench.tracebacks()
     report.check(
@@ -827,6 +870,12 @@ def main() -> None:
     parser.add_argument("--task-workers", type=int, help="manage.py worker processes")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--time-limit", type=int, help="seconds before the run is stopped")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=FULL.stages,
+        help="measure only this (repeat for several); the database is built in full all the same",
+    )
     args = parser.parse_args()
     cfg = SMOKE if args.smoke else FULL
     overrides = {
@@ -836,6 +885,7 @@ def main() -> None:
         "web_workers": args.web_workers,
         "task_workers": args.task_workers,
         "time_limit": args.time_limit,
+        "stages": tuple(args.only) if args.only else None,
     }
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     client = args.client
@@ -871,7 +921,8 @@ def main() -> None:
                 "-- stopping gunicorn, the task workers and the SMTP sink; dropping the database", flush=True
             )
     header = (
-        f"MentorCircle benchmark, {started}, {'smoke' if args.smoke else 'full'} sizes: PostgreSQL "
+        f"MentorCircle benchmark, {started}, {'smoke' if args.smoke else 'full'} sizes"
+        f"{'' if cfg.stages == FULL.stages else ' (only ' + ', '.join(cfg.stages) + ')'}: PostgreSQL "
         f"{bench.postgres}, gunicorn {cfg.web_workers} sync workers, load client {client}; medians of "
         f"{cfg.runs} runs (min–max), on {os.cpu_count()} CPUs (load average {load_before:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end)"

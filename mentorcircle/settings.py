@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "mentorcircle.accounts",
     "mentorcircle.programs",
     "mentorcircle.groupsessions",
+    "mentorcircle.conversations",
     "mentorcircle.notifications",
 ]
 
@@ -130,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorcircle.programs.context_processors.navigation",
                 "mentorcircle.notifications.context_processors.notices",
+                "mentorcircle.conversations.context_processors.unread",
             ],
             "builtins": [
                 "mentorcircle.core.templatetags.when",

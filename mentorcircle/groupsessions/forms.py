@@ -1,10 +1,13 @@
 import json
 import uuid
 import zoneinfo
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,6 +19,7 @@ from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.core.validators import single_line
 from mentorcircle.groupsessions.models import GroupSession
+from mentorcircle.groupsessions.reports import Period, ReportFilters, period_dates
 from mentorcircle.groupsessions.services import Invitees, SessionDetails, SessionError, validate_details
 from mentorcircle.programs.models import Cohort, Program, Tag
 
@@ -407,3 +411,96 @@ class FeedbackForm(forms.Form):
 
     def add_service_error(self, error: SessionError) -> None:
         self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
+class HostChoiceField(IdChoiceField):
+    """Hosts as their program's managers see them named."""
+
+    @override
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name_for(None, manages=True))
+
+
+# The days a report's range may name (a date input accepts any year up to 9999).
+REPORT_EARLIEST, REPORT_LATEST = date(2000, 1, 1), date(2999, 12, 31)
+REPORT_DAY_OUT_OF_RANGE = "Choose a day from the year 2000 to 2999."
+
+
+def report_day_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        validators=[
+            MinValueValidator(REPORT_EARLIEST, message=REPORT_DAY_OUT_OF_RANGE),
+            MaxValueValidator(REPORT_LATEST, message=REPORT_DAY_OUT_OF_RANGE),
+        ],
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": REPORT_EARLIEST.isoformat(),
+                "max": REPORT_LATEST.isoformat(),
+                "data-custom-day": "",
+            }
+        ),
+    )
+
+
+class ReportFilterForm(forms.Form):
+    """The Reports page's filters, read from the URL. A field that does not validate is shown
+    with its message and left out; the others still apply. Without a period in the URL, days
+    given make a custom period, and no days the default one."""
+
+    period = forms.ChoiceField(
+        label="Period",
+        required=False,
+        choices=Period.CHOICES,
+        help_text="Custom: from and to the days given.",
+        widget=forms.Select(attrs={"data-report-period": ""}),
+    )
+    start = report_day_field("From")
+    end = report_day_field("To")
+    cohort = IdChoiceField(
+        label="Cohort", required=False, queryset=Cohort.objects.none(), empty_label="All cohorts"
+    )
+    tag = IdChoiceField(label="Tag", required=False, queryset=Tag.objects.none(), empty_label="All tags")
+    host = HostChoiceField(
+        label="Host", required=False, queryset=User.objects.none(), empty_label="All hosts"
+    )
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, program: Program, **kwargs: Any) -> None:
+        if data is not None and not data.get("period"):
+            data = data.copy() if isinstance(data, QueryDict) else dict(data)
+            data["period"] = Period.CUSTOM if data.get("start") or data.get("end") else Period.DEFAULT
+        super().__init__(data, **kwargs)
+        self.program = program
+        cast(forms.ModelChoiceField[Any], self.fields["cohort"]).queryset = program.cohorts.all()
+        cast(forms.ModelChoiceField[Any], self.fields["tag"]).queryset = program.tags.all()
+        hosts = (
+            User.objects.filter(hosted_sessions__program=program).distinct().order_by("full_name", "email")
+        )
+        cast(forms.ModelChoiceField[Any], self.fields["host"]).queryset = hosts
+
+    @override
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if data.get("period") == Period.CUSTOM and start and end and end < start:
+            self.add_error("end", "Choose a day on or after the first day.")
+        return data
+
+    def filters(self, *, today: date) -> ReportFilters:
+        """The filters to apply (call after is_valid(), whatever it returned)."""
+        data = getattr(self, "cleaned_data", {})
+        period = data.get("period") or Period.DEFAULT
+        if period == Period.CUSTOM:  # a day refused is left out: the range is open on that side
+            start, end = data.get("start"), data.get("end")
+        else:
+            start, end = period_dates(period, today=today)
+        return ReportFilters(
+            program=self.program,
+            start=start,
+            end=end,
+            cohort=data.get("cohort"),
+            tag=data.get("tag"),
+            host=data.get("host"),
+        )

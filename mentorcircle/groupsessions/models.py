@@ -107,6 +107,11 @@ class GroupSession(models.Model):
     decide_at = models.DateTimeField()
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who cancelled: the host or a program manager (session_cancel); empty when the platform
+    # cancelled it for want of participants (session_decide).
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The video call: the host's own link when given, else a room on the program's video service.
     meeting_url = models.URLField("Meeting link", max_length=500, blank=True)
     room_name = models.CharField(max_length=64, default=new_room_name, editable=False)
@@ -224,6 +229,8 @@ class Participant(models.Model):
     )
     # Waitlist order: first in line is the earliest waitlisted_at.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
+    # When a seat freed up and this person moved up from the waitlist (kept after that, for reports).
+    promoted_at = models.DateTimeField(null=True, blank=True)
     # The secret of this person's stable join link (/join/<token>/); it opens the call only
     # while the row holds a seat.
     join_token = models.CharField(max_length=64, unique=True, default=new_join_token, editable=False)

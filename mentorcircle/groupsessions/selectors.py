@@ -1,6 +1,6 @@
 """Every read of group sessions. Lists cost a fixed number of queries, whatever their size."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -111,6 +111,45 @@ def sessions_for_program(
     what is still to be held (as leaving the program needs)."""
     now = now or timezone.now()
     return when(GroupSession.objects.filter(program=program), tab=tab, now=now, with_cancelled=with_cancelled)
+
+
+def places_to_give_up(*, program: Program, now: datetime) -> Q:
+    """The places a person leaving the program gives up, as a filter on Participant: seats and
+    waitlist places in its sessions that have not started, and unanswered invitations to those
+    not over yet (a seat in a session under way stays)."""
+    upcoming = sessions_for_program(program=program, tab=FUTURE, now=now)
+    return Q(session__in=upcoming) & (
+        Q(
+            status__in=(Participant.Status.REGISTERED, Participant.Status.WAITLISTED),
+            session__starts_at__gt=now,
+        )
+        | Q(status=Participant.Status.INVITED)
+    )
+
+
+@dataclass(frozen=True)
+class Commitments:
+    """What removing a member from a program would touch in its sessions."""
+
+    hosting: int = 0  # upcoming sessions they host
+    places: int = 0  # seats, waitlist places and invitations they would give up
+
+
+def member_commitments(
+    *, program: Program, user_ids: Collection[int], now: datetime
+) -> dict[int, Commitments]:
+    """Commitments per person in the program's upcoming sessions (two queries for any number)."""
+    upcoming = sessions_for_program(program=program, tab=FUTURE, now=now)
+    hosting = dict(
+        upcoming.filter(host_id__in=user_ids).order_by().values_list("host_id").annotate(n=Count("pk"))
+    )
+    places = dict(
+        Participant.objects.filter(places_to_give_up(program=program, now=now), user_id__in=user_ids)
+        .order_by()
+        .values_list("user_id")
+        .annotate(n=Count("pk"))
+    )
+    return {pk: Commitments(hosting=hosting.get(pk, 0), places=places.get(pk, 0)) for pk in user_ids}
 
 
 def upcoming_hosted_by(*, host: User, viewer: User, now: datetime | None = None) -> QuerySet[GroupSession]:

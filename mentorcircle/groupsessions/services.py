@@ -33,9 +33,21 @@ from mentorcircle.groupsessions.models import (
     SessionState,
 )
 from mentorcircle.groupsessions.rules import can_create_sessions, can_manage_session
-from mentorcircle.groupsessions.selectors import FUTURE, new_invitees, seats_taken, sessions_for_program
+from mentorcircle.groupsessions.selectors import (
+    FUTURE,
+    member_commitments,
+    new_invitees,
+    places_to_give_up,
+    seats_taken,
+    sessions_for_program,
+)
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
-from mentorcircle.programs.services import MembershipError, membership_leave
+from mentorcircle.programs.services import (
+    MembershipError,
+    last_manager_refusal,
+    membership_leave,
+    memberships_remove,
+)
 
 MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
@@ -270,7 +282,8 @@ def _promote_from_waitlist(session: GroupSession, *, now: datetime) -> list[Part
     for participant in promoted:
         participant.status = Status.REGISTERED
         participant.waitlisted_at = None
-        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        participant.promoted_at = now  # reports count who moved up from the waitlist
+        participant.save(update_fields=["status", "waitlisted_at", "promoted_at", "updated_at"])
         publish(events.ParticipantPromoted(participant_id=participant.pk, version=participant.version))
     return promoted
 
@@ -435,8 +448,11 @@ def session_cancel(
         session.status = GroupSession.Status.CANCELLED
         session.cancel_reason = reason[:500]
         session.cancelled_at = now
+        session.cancelled_by = actor
         session.version = F("version") + 1
-        session.save(update_fields=["status", "cancel_reason", "cancelled_at", "version", "updated_at"])
+        session.save(
+            update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "version", "updated_at"]
+        )
         session.refresh_from_db(fields=["version"])
         # The host is told too when someone else (a program manager) cancelled their session.
         publish(events.SessionCancelled(session_id=session.pk, include_host=actor.pk != session.host_id))
@@ -573,19 +589,70 @@ def member_leave_program(*, program: Program, user: User, now: datetime | None =
             membership_leave(program=program, user=user)
         except MembershipError as error:
             raise SessionError(str(error)) from None
-        places = Participant.objects.filter(
-            user=user, session__in=upcoming, status__in=(Status.REGISTERED, Status.WAITLISTED, Status.INVITED)
-        ).select_related("session__program")
-        given_up = 0
-        for place in places:
-            if place.status == Status.INVITED:
-                participant_decline(session=place.session, user=user, now=now)
-            elif place.session.phase(now).can_leave:
-                participant_leave(session=place.session, user=user, now=now)
-            else:
-                continue
-            given_up += 1
-        return given_up
+        return _give_up_places(program=program, user=user, now=now)
+
+
+def _give_up_places(*, program: Program, user: User, now: datetime) -> int:
+    """For someone who left the program (or was removed): their seats and waitlist places in its
+    sessions that have not started are given up (the waitlist moves up) and their unanswered
+    invitations declined, each through its usual service, so everyone is told as usual. A seat
+    in a session under way stays. Returns how many places were given up."""
+    places = list(
+        Participant.objects.filter(places_to_give_up(program=program, now=now), user=user).select_related(
+            "session__program"
+        )
+    )
+    for place in places:
+        if place.status == Status.INVITED:
+            participant_decline(session=place.session, user=user, now=now)
+        else:
+            participant_leave(session=place.session, user=user, now=now)
+    return len(places)
+
+
+def removal_refusals(
+    *, program: Program, memberships: Collection[Membership], actor: User, now: datetime | None = None
+) -> list[str]:
+    """Why these members cannot be removed from the program now (empty: they can). Hosts of
+    upcoming sessions stay until those are cancelled (or over): removing them would leave the
+    sessions' people without a host. And someone has to stay to run the program."""
+    now = _now(now)
+    commitments = member_commitments(program=program, user_ids=[m.user_id for m in memberships], now=now)
+    refusals = []
+    for membership in memberships:
+        hosting = commitments[membership.user_id].hosting
+        if hosting:
+            name = "You" if membership.user_id == actor.pk else membership.user.name_for(None, manages=True)
+            sessions = "1 upcoming session" if hosting == 1 else f"{hosting} upcoming sessions"
+            refusals.append(
+                f"{name} {'host' if name == 'You' else 'hosts'} {sessions} in {program.name}: "
+                f"cancel {'it' if hosting == 1 else 'them'} first (Manager › Sessions)."
+            )
+    last = last_manager_refusal(program=program, leaving=memberships, actor=actor)
+    if last:
+        refusals.append(last)
+    return refusals
+
+
+def members_remove(
+    *, program: Program, memberships: Collection[Membership], actor: User, now: datetime | None = None
+) -> int:
+    """A program manager removes members from the program: as if each had left it (their places
+    in its upcoming sessions are given up, the waitlist moves up, everyone is told as usual) and
+    they no longer see the program. Their past participation stays, and so does their history
+    there, with the removal recorded. All or nothing: refused (SessionError, nothing changes)
+    when one of them hosts an upcoming session or no program manager would be left. Returns how
+    many places were given up."""
+    now = _now(now)
+    with transaction.atomic():
+        refusals = removal_refusals(program=program, memberships=memberships, actor=actor, now=now)
+        if refusals:
+            raise SessionError(" ".join(refusals))
+        try:
+            removed = memberships_remove(program=program, memberships=memberships, actor=actor)
+        except MembershipError as error:
+            raise SessionError(str(error)) from None
+        return sum(_give_up_places(program=program, user=user, now=now) for user in removed)
 
 
 # ---- The call, attendance and what follows the session ----------------------------------------

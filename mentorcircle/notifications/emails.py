@@ -7,28 +7,33 @@ mails anyone twice. An email that cannot be sent is recorded as a FailedDelivery
 (see `failures_collected`).
 """
 
+import secrets
 import zoneinfo
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db import connection as db_connection
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import zone_for
+from mentorcircle.conversations.models import Conversation, Message
+from mentorcircle.conversations.selectors import Unread
 from mentorcircle.core.templatetags.when import format_when
 from mentorcircle.core.validators import as_single_line
 from mentorcircle.groupsessions import ics
@@ -71,9 +76,23 @@ def send(name: str, to: str, context: dict[str, Any], *, connection: BaseEmailBa
     subject = one_line(render_to_string(f"emails/{name}/subject.txt", context))
     text = render_to_string(f"emails/{name}/body.txt", context)
     html = render_to_string(f"emails/{name}/body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], connection=_over(connection))
+    message = _Email(subject=subject, body=text, to=[to], connection=_over(connection))
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+class _Email(EmailMultiAlternatives):
+    """An email whose MIME boundaries are random 128-bit tokens drawn when it is built. Left to
+    itself, the standard library draws a shorter one and compiles a regular expression to check
+    that no part contains it, which costs about a fifth of turning the message into bytes; a part
+    cannot contain a token drawn after it was written, except by a chance of 2**-128."""
+
+    def message(self, **kwargs: Any) -> Any:  # Django 5.2 takes none; its stubs name a later one
+        message = super().message(**kwargs)
+        for part in message.walk():
+            if part.is_multipart():
+                part.set_boundary(f"=={secrets.token_hex(16)}==")
+        return message
 
 
 def _over(connection: BaseEmailBackend | None) -> BaseEmailBackend | None:
@@ -84,11 +103,10 @@ def _over(connection: BaseEmailBackend | None) -> BaseEmailBackend | None:
     return connection
 
 
-def member_invitation(
-    membership: Membership, *, invited_by_name: str, connection: BaseEmailBackend | None = None
-) -> bool:
+def member_invitation(membership: Membership, *, invited_by_name: str, batch: "Batch | None" = None) -> bool:
     """Tell a person they were added to a program, and how to leave it; people new to the
-    platform get a link to choose a password. Once per membership."""
+    platform get a link to choose a password. Once per membership. Sent now, or with `batch`
+    (see `_recorded`)."""
     user, program = membership.user, membership.program
     if user.has_usable_password():
         action_url = absolute_url(reverse("account_login"))
@@ -110,20 +128,20 @@ def member_invitation(
         "needs_setup": needs_setup,
         "program_url": absolute_url(program.get_absolute_url()),
     }
-    return _send_recorded(
+    return _recorded(
+        batch,
         key=f"member-invitation:{membership.pk}",
         user=user,
         kind="member-invitation",
-        deliver=lambda: send("member_invitation", user.email, context, connection=connection),
-        connection=connection,
+        deliver=lambda: send("member_invitation", user.email, context, connection=_connection_of(batch)),
     )
 
 
 def program_invitation(
-    invitation: ProgramInvitation, *, invited_by_name: str, connection: BaseEmailBackend | None = None
+    invitation: ProgramInvitation, *, invited_by_name: str, batch: "Batch | None" = None
 ) -> bool:
     """Ask a person who already has an account to join a program (they are not a member until
-    they accept). Once per invitation."""
+    they accept). Once per invitation. Sent now, or with `batch` (see `_recorded`)."""
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
         return False
@@ -135,12 +153,12 @@ def program_invitation(
         "invited_by_name": invited_by_name,
         "join_url": absolute_url(reverse("programs:join", args=[program.slug])),
     }
-    return _send_recorded(
+    return _recorded(
+        batch,
         key=f"program-invitation:{invitation.pk}",
         user=user,
         kind="program-invitation",
-        deliver=lambda: send("program_invitation", user.email, context, connection=connection),
-        connection=connection,
+        deliver=lambda: send("program_invitation", user.email, context, connection=_connection_of(batch)),
     )
 
 
@@ -170,6 +188,151 @@ def failures_collected() -> Iterator[None]:
         raise EmailsNotSent(f"{len(failed)} email{'s' if len(failed) != 1 else ''} not sent: {shown}")
 
 
+# A claim not marked sent after this long belongs to a worker that died mid-send.
+CLAIM_STALE = timedelta(minutes=15)
+_T = TypeVar("_T")
+
+
+@dataclass
+class _Outgoing:
+    key: str
+    user: User
+    kind: str
+    session: GroupSession | None
+    deliver: Callable[[], None]
+
+
+class Batch:
+    """The emails of one task, sent together over one mail connection (`connection`, opened by
+    the first send; the caller closes it).
+
+    `send()` claims every email's Delivery in one transaction (skipping those sent already or
+    being sent by another worker), then, with no transaction open, sends each claimed email and
+    marks it sent as soon as the mail server took it (`_marked_sent`), so a worker killed
+    mid-batch leaves at most the email it was sending in doubt, as a single send does. An email
+    whose send raises gives its claim back and is recorded as a FailedDelivery; inside
+    `failures_collected` the others still go, elsewhere the error propagates (after giving back
+    the claims of those not sent). Emails added to a batch share what is the same for all of
+    them (`shared`): the session's calendar file, the rendering of the text around what is
+    personal.
+    """
+
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
+        self.connection = connection
+        self._outgoing: list[_Outgoing] = []
+        self._shared: dict[tuple[Any, ...], Any] = {}
+
+    def shared(self, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+        """`make()`, made once per batch for `key`."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        value: _T = self._shared[key]
+        return value
+
+    def add(
+        self, *, key: str, user: User, kind: str, deliver: Callable[[], None], session: GroupSession | None
+    ) -> None:
+        self._outgoing.append(_Outgoing(key[:200], user, kind, session, deliver))
+
+    def send(self) -> int:
+        """Send what was added and not sent before; returns how many went now."""
+        outgoing, self._outgoing = self._outgoing, []
+        if not outgoing:
+            return 0
+        token = secrets.token_hex(16)
+        claimed, failed_before = _claim_all(outgoing, token=token)
+        sent = 0
+        try:
+            with _quick_commits() if len(claimed) > 1 else nullcontext():
+                for item in outgoing:
+                    if item.key not in claimed:
+                        continue  # sent already, or another worker is on it
+                    claimed.discard(item.key)
+                    if self._send_one(item, token=token, failed_before=failed_before):
+                        sent += 1
+        finally:
+            if claimed:  # the send of one raised and stopped the batch: a retry sends these
+                Delivery.objects.filter(key__in=claimed, claim=token, sent_at__isnull=True).delete()
+        return sent
+
+    def _send_one(self, item: _Outgoing, *, token: str, failed_before: set[str]) -> bool:
+        try:
+            item.deliver()
+        except Exception as error:  # the mail server is down or refused it, a bad header...
+            if self.connection is not None:
+                close_quietly(self.connection)
+            Delivery.objects.filter(key=item.key, claim=token, sent_at__isnull=True).delete()
+            reason = _record_failure(
+                key=item.key, user=item.user, kind=item.kind, session=item.session, error=error
+            )
+            failed = _failed.get()
+            if failed is None:
+                raise
+            failed.append(f"{item.key}: {reason}")
+            return False
+        _marked_sent(item.key, token=token, failed_before=item.key in failed_before)
+        return True
+
+
+def _claim_all(outgoing: list[_Outgoing], *, token: str) -> tuple[set[str], set[str]]:
+    """Take the right to send these emails now, in one transaction: a Delivery row for each key
+    that has none (one INSERT that skips existing keys), and the rows a dead worker left
+    claimed but unsent (CLAIM_STALE). Returns the keys this run holds (its `token`), and which
+    of them have an unsent FailedDelivery."""
+    now = timezone.now()
+    first = {item.key: item for item in reversed(outgoing)}
+    keys = sorted(first)  # one order for every worker: concurrent claims never wait in a circle
+    with transaction.atomic():
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    key=key,
+                    user=first[key].user,
+                    kind=first[key].kind,
+                    session=first[key].session,
+                    claimed_at=now,
+                    claim=token,
+                )
+                for key in keys
+            ],
+            ignore_conflicts=True,
+        )
+        Delivery.objects.filter(key__in=keys, sent_at__isnull=True, claimed_at__lt=now - CLAIM_STALE).update(
+            claimed_at=now, claim=token
+        )
+        claimed = set(Delivery.objects.filter(key__in=keys, claim=token).values_list("key", flat=True))
+    failed_before = set(
+        FailedDelivery.objects.filter(key__in=claimed, sent_at__isnull=True).values_list("key", flat=True)
+    )
+    return claimed, failed_before
+
+
+def _marked_sent(key: str, *, token: str, failed_before: bool) -> None:
+    now = timezone.now()
+    Delivery.objects.filter(key=key, claim=token).update(sent_at=now)
+    if failed_before:
+        FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=now)
+
+
+@contextmanager
+def _quick_commits() -> Iterator[None]:
+    """Within the block, PostgreSQL commits without waiting for its disk (synchronous_commit
+    off), so marking each email sent costs a round trip, not a flush. Such a commit survives
+    a worker that dies; only a crash of the database server itself within a fraction of a
+    second could lose it (its email would then be sent again). SQLite, in WAL mode with
+    synchronous=NORMAL, never waits for the disk at a commit."""
+    if db_connection.vendor != "postgresql" or db_connection.in_atomic_block:
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), db_connection.cursor() as cursor:  # a lost connection is replaced
+            cursor.execute("RESET synchronous_commit")
+
+
 def _send_recorded(
     *,
     key: str,
@@ -179,57 +342,38 @@ def _send_recorded(
     session: GroupSession | None = None,
     connection: BaseEmailBackend | None = None,
 ) -> bool:
-    """Send (`deliver`) unless a Delivery with this key exists. Returns whether it was sent now.
+    """Send (`deliver`) unless a Delivery with this key exists, as a Batch of one (see Batch).
+    Returns whether it was sent now."""
+    batch = Batch(connection)
+    batch.add(key=key, user=user, kind=kind, deliver=deliver, session=session)
+    return batch.send() == 1
 
-    The Delivery is claimed in a transaction of its own, the email sent with no transaction
-    open (no database lock is held while the mail server answers), then the Delivery marked
-    sent. A send that raises gives the claim back (a retry sends it) and is recorded as a
-    FailedDelivery; inside `failures_collected` the caller goes on, elsewhere the error
-    propagates. A shared `connection` the send went over is closed after a failure, so the
-    next email opens a fresh one.
-    """
-    key = key[:200]
-    if not _claim(key=key, user=user, kind=kind, session=session):
-        return False
-    try:
-        deliver()
-    except Exception as error:  # the mail server is down or refused it, a bad header...
-        if connection is not None:
-            close_quietly(connection)
-        Delivery.objects.filter(key=key, sent_at__isnull=True).delete()
-        reason = _record_failure(key=key, user=user, kind=kind, session=session, error=error)
-        failed = _failed.get()
-        if failed is None:
-            raise
-        failed.append(f"{key}: {reason}")
-        return False
-    now = timezone.now()
-    Delivery.objects.filter(key=key).update(sent_at=now)
-    FailedDelivery.objects.filter(key=key, sent_at__isnull=True).update(sent_at=now)
-    return True
+
+def _recorded(
+    batch: Batch | None,
+    *,
+    key: str,
+    user: User,
+    kind: str,
+    deliver: Callable[[], None],
+    session: GroupSession | None = None,
+) -> bool:
+    """Send once now (returns whether it was sent now), or add it to `batch` (returns False:
+    the batch's `send()` sends it)."""
+    if batch is None:
+        return _send_recorded(key=key, user=user, kind=kind, deliver=deliver, session=session)
+    batch.add(key=key, user=user, kind=kind, deliver=deliver, session=session)
+    return False
+
+
+def _connection_of(batch: Batch | None) -> BaseEmailBackend | None:
+    return batch.connection if batch is not None else None
 
 
 def close_quietly(connection: BaseEmailBackend) -> None:
     """Close a mail connection, ignoring a server that no longer answers."""
     with suppress(Exception):  # a connection that already broke may fail to say goodbye
         connection.close()
-
-
-# A claim not marked sent after this long belongs to a worker that died mid-send.
-CLAIM_STALE = timedelta(minutes=15)
-
-
-def _claim(*, key: str, user: User, kind: str, session: GroupSession | None) -> bool:
-    """Take the right to send this email now: False when it was sent already or another worker
-    is sending it."""
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            Delivery.objects.create(key=key, user=user, kind=kind, session=session, claimed_at=now)
-        return True
-    except IntegrityError:
-        stale = Delivery.objects.filter(key=key, sent_at__isnull=True, claimed_at__lt=now - CLAIM_STALE)
-        return bool(stale.update(claimed_at=now))
 
 
 def _record_failure(
@@ -272,41 +416,24 @@ class SessionEmail:
 
 
 def send_once(
-    *,
-    key: str,
-    user: User,
-    session: GroupSession,
-    email: SessionEmail,
-    connection: BaseEmailBackend | None = None,
+    *, key: str, user: User, session: GroupSession, email: SessionEmail, batch: Batch | None = None
 ) -> bool:
-    """Send a session email unless a Delivery with this key exists (see _send_recorded), over
-    `connection` when given. Returns whether it was sent now."""
-    return _send_recorded(
+    """Send a session email unless a Delivery with this key exists (see Batch): now (returns
+    whether it was sent now), or with `batch` (see `_recorded`)."""
+    return _recorded(
+        batch,
         key=key,
         user=user,
         kind=email.kind,
         session=session,
-        deliver=lambda: _deliver(user=user, session=session, email=email, connection=connection),
-        connection=connection,
+        deliver=lambda: _deliver(user=user, session=session, email=email, batch=batch),
     )
 
 
-def _deliver(
-    *, user: User, session: GroupSession, email: SessionEmail, connection: BaseEmailBackend | None = None
-) -> None:
-    with timezone.override(_zone(user, session)):
-        context = {
-            "user": user,
-            "session": session,
-            "email": email,
-            "session_url": ics.session_url(session),
-            "preferences_url": absolute_url(reverse("notifications:preferences")),
-            "zone": timezone.get_current_timezone_name(),
-        }
-        text = render_to_string("emails/session/body.txt", context)
-        html = render_to_string("emails/session/body.html", context)
-    message = EmailMultiAlternatives(
-        subject=one_line(email.subject), body=text, to=[user.email], connection=_over(connection)
+def _deliver(*, user: User, session: GroupSession, email: SessionEmail, batch: Batch | None = None) -> None:
+    text, html = _bodies(user=user, session=session, email=email, batch=batch)
+    message = _Email(
+        subject=one_line(email.subject), body=text, to=[user.email], connection=_over(_connection_of(batch))
     )
     message.attach_alternative(html, "text/html")
     if email.calendar is not None:
@@ -318,16 +445,116 @@ def _deliver(
     message.send()
 
 
+# What stands in for a value of the recipient's own while a batch renders an email's shape: a
+# secret of this process, so that no text anyone writes (a title, a reason) can contain it, and
+# made of characters that escaping leaves alone.
+_SLOT = f"\x1a{secrets.token_hex(8)}:"
+
+
+def _bodies(
+    *, user: User, session: GroupSession, email: SessionEmail, batch: Batch | None
+) -> tuple[str, str]:
+    """The text and HTML of a session email, in the reader's zone.
+
+    In a batch, the email's shape (the email with the reader's name and every link of its
+    buttons, wherever they occur, replaced by stand-ins) is rendered once per zone and host's
+    name as the reader may see it; each reader's copy is that rendering with their own values
+    put back, escaped for the HTML as the template escapes them. Escaping works character by
+    character and leaves the stand-ins alone, so the copy is what rendering it alone gives.
+    """
+    zone = _zone(user, session)
+    greeting = user.name_for(user)
+    host_name = _name(session.host, reader=user, session=session, batch=batch)
+    if batch is None:
+        return _render(session=session, email=email, zone=zone, greeting=greeting, host_name=host_name)
+    links = sorted({url for _label, url in [*email.actions, *email.ratings]}, key=len, reverse=True)
+    personal = [(link, f"{_SLOT}{n}\x1a") for n, link in enumerate(links, start=1)]
+
+    def shaped(text: str) -> str:
+        for value, slot in personal:
+            text = text.replace(value, slot)
+        return text
+
+    shape = replace(
+        email,
+        heading=shaped(email.heading),
+        paragraphs=[shaped(paragraph) for paragraph in email.paragraphs],
+        actions=[(label, shaped(url)) for label, url in email.actions],
+        ratings=[(label, shaped(url)) for label, url in email.ratings],
+        calendar=None,
+    )
+    greeting_slot = f"{_SLOT}0\x1a"
+    key = (
+        "bodies",
+        session.pk,
+        session.version,
+        zone.key,
+        host_name,
+        shape.heading,
+        tuple(shape.paragraphs),
+        tuple(shape.actions),
+        tuple(shape.ratings),
+    )
+    text, html = batch.shared(
+        key,
+        lambda: _render(session=session, email=shape, zone=zone, greeting=greeting_slot, host_name=host_name),
+    )
+    # In the reverse order of the replacing, the reader's own name last.
+    for value, slot in [*reversed(personal), (greeting, greeting_slot)]:
+        text, html = text.replace(slot, value), html.replace(slot, escape(value))
+    return text, html
+
+
+def _render(
+    *, session: GroupSession, email: SessionEmail, zone: zoneinfo.ZoneInfo, greeting: str, host_name: str
+) -> tuple[str, str]:
+    with timezone.override(zone):
+        context = {
+            "greeting_name": greeting,
+            "host_name": host_name,
+            "session": session,
+            "email": email,
+            "session_url": ics.session_url(session),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
+            "zone": timezone.get_current_timezone_name(),
+        }
+        return (
+            render_to_string("emails/session/body.txt", context),
+            render_to_string("emails/session/body.html", context),
+        )
+
+
 def join_url(participant: Participant) -> str:
     """The person's own, stable join link (never the room's address)."""
     return absolute_url(participant.join_path())
 
 
-def _seat_invite(participant: Participant) -> bytes:
+def _session_url(session: GroupSession, batch: Batch | None) -> str:
+    """The session page's address, looked up once per batch."""
+    if batch is None:
+        return ics.session_url(session)
+    return batch.shared(("session url", session.pk), lambda: ics.session_url(session))
+
+
+def _seat_invite(participant: Participant, *, batch: Batch | None = None) -> bytes:
     """The calendar invite of a seat, its location the person's own join link."""
-    return ics.session_invite(
-        participant.session, attendee=participant.user, now=timezone.now(), join_url=join_url(participant)
+    return _calendar_file(participant, method="REQUEST", batch=batch, join_url=join_url(participant))
+
+
+def _calendar_file(
+    participant: Participant, *, method: str, batch: Batch | None, join_url: str = ""
+) -> bytes:
+    """The session's calendar file for this person: an invite (REQUEST) or a CANCEL. A batch
+    serializes what its files share once (see ics.SessionCalendar)."""
+    session = participant.session
+
+    def calendar() -> ics.SessionCalendar:
+        return ics.SessionCalendar(session, method=method, cancelled=method == "CANCEL", now=timezone.now())
+
+    shared = (
+        batch.shared(("calendar", session.pk, session.version, method), calendar) if batch else calendar()
     )
+    return shared.file_for(participant.user, join_url=join_url)
 
 
 def _join_action(participant: Participant) -> tuple[str, str]:
@@ -415,14 +642,26 @@ def left(participant: Participant, *, version: str) -> bool:
     return send_once(key=f"left:{participant.pk}:{version}", user=user, session=session, email=email)
 
 
-def _name(person: User, *, reader: User, session: GroupSession) -> str:
+def _name(person: User, *, reader: User, session: GroupSession, batch: Batch | None = None) -> str:
     """`person` named as `reader` may see them (User.name_for): the session's program managers
-    see the name part of the email address of someone without a name, others "A member"."""
-    manages = not person.full_name and (
-        Membership.objects.filter(
+    see the name part of the email address of someone without a name, others "A member". A
+    batch reads the program's managers once."""
+    if person.full_name or person.pk == reader.pk:
+        return person.name_for(reader)
+    if batch is None:
+        manages = Membership.objects.filter(
             user=reader, program_id=session.program_id, role=Membership.Role.MANAGER
         ).exists()
-    )
+    else:
+        managers = batch.shared(
+            ("managers", session.program_id),
+            lambda: set(
+                Membership.objects.filter(
+                    program_id=session.program_id, role=Membership.Role.MANAGER
+                ).values_list("user_id", flat=True)
+            ),
+        )
+        manages = reader.pk in managers
     return person.name_for(reader, manages=manages)
 
 
@@ -601,10 +840,7 @@ def _changes(session: GroupSession, user: User, before: dict[str, Any] | None) -
 
 
 def session_updated(
-    participant: Participant,
-    *,
-    before: dict[str, Any] | None = None,
-    connection: BaseEmailBackend | None = None,
+    participant: Participant, *, before: dict[str, Any] | None = None, batch: Batch | None = None
 ) -> bool:
     session, user = participant.session, participant.user
     invited = participant.status == Participant.Status.INVITED
@@ -620,20 +856,20 @@ def session_updated(
             if invited
             else []
         )
-        + [("View the session", ics.session_url(session))]
+        + [("View the session", _session_url(session, batch))]
         + ([_join_action(participant)] if participant.has_seat else []),
-        calendar=_seat_invite(participant) if participant.has_seat else None,
+        calendar=_seat_invite(participant, batch=batch) if participant.has_seat else None,
     )
     return send_once(
         key=f"updated:{participant.pk}:v{session.version}",
         user=user,
         session=session,
         email=email,
-        connection=connection,
+        batch=batch,
     )
 
 
-def session_cancelled(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
+def session_cancelled(participant: Participant, *, batch: Batch | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="cancelled",
@@ -643,10 +879,8 @@ def session_cancelled(participant: Participant, *, connection: BaseEmailBackend 
             f"“{session.title}” on {_when(session, user)} is cancelled.",
             f"Reason: {session.cancel_reason}",
         ],
-        actions=[("View the session", ics.session_url(session))],
-        calendar=ics.session_cancel(session, attendee=user, now=timezone.now())
-        if participant.has_seat
-        else None,
+        actions=[("View the session", _session_url(session, batch))],
+        calendar=_calendar_file(participant, method="CANCEL", batch=batch) if participant.has_seat else None,
         calendar_method="CANCEL",
     )
     return send_once(
@@ -654,11 +888,11 @@ def session_cancelled(participant: Participant, *, connection: BaseEmailBackend 
         user=user,
         session=session,
         email=email,
-        connection=connection,
+        batch=batch,
     )
 
 
-def session_confirmed(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
+def session_confirmed(participant: Participant, *, batch: Batch | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="confirmed",
@@ -668,14 +902,14 @@ def session_confirmed(participant: Participant, *, connection: BaseEmailBackend 
             f"Enough people registered: “{session.title}” will be held on {_when(session, user)}.",
             _call_paragraph(participant, user),
         ],
-        actions=[("View the session", ics.session_url(session)), _join_action(participant)],
+        actions=[("View the session", _session_url(session, batch)), _join_action(participant)],
     )
     return send_once(
         key=f"confirmed:{participant.pk}:v{session.version}",
         user=user,
         session=session,
         email=email,
-        connection=connection,
+        batch=batch,
     )
 
 
@@ -701,7 +935,7 @@ def reminder(participant: Participant, *, which: str) -> bool:
 # ---- After the session ------------------------------------------------------------------------
 
 
-def feedback_request(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
+def feedback_request(participant: Participant, *, batch: Batch | None = None) -> bool:
     """How was it? to one attendee: a click on a rating opens a page that asks to confirm it."""
     session, user = participant.session, participant.user
     token = feedback_token(participant_id=participant.pk)
@@ -717,9 +951,7 @@ def feedback_request(participant: Participant, *, connection: BaseEmailBackend |
         ],
         ratings=[(str(rating), f"{page}?rating={rating}") for rating in Feedback.RATINGS],
     )
-    return send_once(
-        key=f"feedback:{participant.pk}", user=user, session=session, email=email, connection=connection
-    )
+    return send_once(key=f"feedback:{participant.pk}", user=user, session=session, email=email, batch=batch)
 
 
 def _resources_paragraphs(session: GroupSession) -> list[str]:
@@ -731,7 +963,7 @@ def _resources_paragraphs(session: GroupSession) -> list[str]:
     return paragraphs
 
 
-def resources_shared(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
+def resources_shared(participant: Participant, *, batch: Batch | None = None) -> bool:
     session, user = participant.session, participant.user
     email = SessionEmail(
         kind="resources",
@@ -741,14 +973,12 @@ def resources_shared(participant: Participant, *, connection: BaseEmailBackend |
             f"The host shared what was covered in “{session.title}”.",
             *_resources_paragraphs(session),
         ],
-        actions=[("Open the session page", ics.session_url(session))],
+        actions=[("Open the session page", _session_url(session, batch))],
     )
-    return send_once(
-        key=f"resources:{participant.pk}", user=user, session=session, email=email, connection=connection
-    )
+    return send_once(key=f"resources:{participant.pk}", user=user, session=session, email=email, batch=batch)
 
 
-def missed_session(participant: Participant, *, connection: BaseEmailBackend | None = None) -> bool:
+def missed_session(participant: Participant, *, batch: Batch | None = None) -> bool:
     """The "Sorry we missed you" email to someone who registered but did not come."""
     session, user = participant.session, participant.user
     if not preferences_for(user).missed_session_emails:
@@ -762,8 +992,73 @@ def missed_session(participant: Participant, *, connection: BaseEmailBackend | N
             "Here is what you missed, so you can catch up.",
             *_resources_paragraphs(session),
         ],
-        actions=[("Open the session page", ics.session_url(session))],
+        actions=[("Open the session page", _session_url(session, batch))],
     )
-    return send_once(
-        key=f"missed:{participant.pk}", user=user, session=session, email=email, connection=connection
+    return send_once(key=f"missed:{participant.pk}", user=user, session=session, email=email, batch=batch)
+
+
+# ---- Messages -------------------------------------------------------------------------------------
+
+# In a message email a name is cut to this many characters, a message's first line to
+# MESSAGE_LINE_CHARS.
+MESSAGE_NAME_CHARS = 60
+MESSAGE_LINE_CHARS = 200
+
+
+def _isolated(text: str, chars: int) -> str:
+    """On one line, cut short, and isolated so that right-to-left text cannot reorder what is
+    around it."""
+    return f"\u2068{Truncator(as_single_line(text)).chars(chars)}\u2069"
+
+
+def _first_line(body: str) -> str:
+    first, _, rest = body.partition("\n")
+    return _isolated(first + (" …" if rest.strip() else ""), MESSAGE_LINE_CHARS) if first else ""
+
+
+def new_messages(
+    conversation: Conversation, *, unread: Unread, window_end: datetime, batch: Batch | None = None
+) -> bool:
+    """One email about the messages of one conversation a reader has not read, posted in one
+    15-minute window (tasks.message_emails): who wrote, the first line of each, and a link to
+    reply. Once per conversation, reader and window."""
+    reader = unread.reader
+
+    def name(person: User | None) -> str:
+        if person is None:
+            return "A former member"
+        return _isolated(person.name_for(reader, manages=unread.manages), MESSAGE_NAME_CHARS)
+
+    lines = []
+    for message in unread.messages:
+        if message.kind == Message.Kind.SHARE and message.session is not None:
+            shared = message.session
+            text = f"shared the session “{_isolated(shared.title, 100)}” ({_when(shared, reader)})"
+            note = _first_line(message.body)
+            text += f": {note}" if note else "."
+        else:
+            text = _first_line(message.body)
+        lines.append((name(message.author), text))
+    senders = list(dict.fromkeys(who for who, _ in lines))
+    where = f" in “{_isolated(conversation.session.title, 100)}”" if conversation.session is not None else ""
+    if unread.count == 1:
+        subject = f"New message from {senders[0]}{where}"
+    else:
+        subject = f"{unread.count} new messages from {_listed_names(senders[:3], len(senders))}{where}"
+    url = absolute_url(conversation.get_absolute_url())
+    context = {
+        "greeting_name": reader.name_for(reader),
+        "subject": subject,
+        "lines": lines,
+        "earlier": unread.count - len(lines),
+        "conversation_url": url,
+        "preferences_url": absolute_url(reverse("notifications:preferences")),
+    }
+    stamp = window_end.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")
+    return _recorded(
+        batch,
+        key=f"messages:{conversation.pk}:{reader.pk}:{stamp}",
+        user=reader,
+        kind="new-messages",
+        deliver=lambda: send("new_messages", reader.email, context, connection=_connection_of(batch)),
     )

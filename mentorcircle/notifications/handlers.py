@@ -6,10 +6,12 @@ from typing import Any
 
 from django_tasks.base import Task
 
+from mentorcircle.conversations import events as conversation_events
+from mentorcircle.conversations.models import Message
 from mentorcircle.core.events import subscribe
 from mentorcircle.groupsessions import events as session_events
 from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY
-from mentorcircle.notifications import tasks
+from mentorcircle.notifications import services, tasks
 from mentorcircle.programs import events as program_events
 
 # Events whose fields are exactly the arguments of the task that handles them.
@@ -54,6 +56,18 @@ def _program_invitations_made(event: program_events.ProgramInvitationsMade) -> N
         tasks.program_invitations.enqueue(invitation_ids=chunk, invited_by_name=event.invited_by_name)
 
 
+def _message_posted(event: conversation_events.MessagePosted) -> None:
+    """Readers are emailed at the end of the message's 15-minute window (one email per window,
+    whatever the number of messages: the task's deliveries are keyed by the window)."""
+    posted_at = Message.objects.filter(pk=event.message_id).values_list("created_at", flat=True).first()
+    if posted_at is None:
+        return
+    end = services.message_window_end(posted_at)
+    tasks.message_emails.using(run_after=end).enqueue(
+        conversation_id=event.conversation_id, window_end=end.isoformat()
+    )
+
+
 def connect() -> None:
     for event_type in TASK_FOR:
         subscribe(event_type, _enqueue)
@@ -61,3 +75,4 @@ def connect() -> None:
     subscribe(session_events.CallEnded, _call_ended)
     subscribe(program_events.MembersAdded, _members_added)
     subscribe(program_events.ProgramInvitationsMade, _program_invitations_made)
+    subscribe(conversation_events.MessagePosted, _message_posted)

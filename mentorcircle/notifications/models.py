@@ -15,7 +15,8 @@ class Delivery(models.Model):
     The key names the message (kind, participant, session version or event), so a retried or
     duplicated task finds the row and sends nothing. The row is claimed (committed) before the
     send and marked sent after it, so no transaction is open while the mail server is talked to;
-    a claim left unsent by a worker that died is taken over after a while.
+    a claim left unsent by a worker that died is taken over after a while. A task claims all its
+    emails' rows at once (`emails.Batch`); `claim` tells it which of them it holds.
     """
 
     key = models.CharField(max_length=200, unique=True)
@@ -25,6 +26,9 @@ class Delivery(models.Model):
         "groupsessions.GroupSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     claimed_at = models.DateTimeField(default=timezone.now)
+    # A random token of the run that holds the claim: one INSERT claims many keys, skipping
+    # those that exist, and the run then reads back the rows that carry its token.
+    claim = models.CharField(max_length=32, blank=True, default="", editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -111,6 +115,8 @@ class Preferences(models.Model):
     missed_session_emails = models.BooleanField(
         "Email me the recording when I miss a session I registered for", default=True
     )
+    # At most one email per conversation per MESSAGE_EMAIL_WINDOW, about messages not read yet.
+    message_emails = models.BooleanField("Email me about new messages", default=True)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     class Meta:

@@ -21,9 +21,14 @@ def preferences_update(
     preferences: Preferences,
     registration_emails: str | None = None,
     missed_session_emails: bool | None = None,
+    message_emails: bool | None = None,
 ) -> Preferences:
     """Change the preferences given; one left out (None) keeps its stored value."""
-    given = {"registration_emails": registration_emails, "missed_session_emails": missed_session_emails}
+    given = {
+        "registration_emails": registration_emails,
+        "missed_session_emails": missed_session_emails,
+        "message_emails": message_emails,
+    }
     changed = {name: value for name, value in given.items() if value is not None}
     for name, value in changed.items():
         setattr(preferences, name, value)
@@ -46,6 +51,17 @@ def notices_mark_read(*, user: User) -> int:
 # ---- What the host hears of in their hourly digest ----------------------------------------------
 
 DIGEST_WINDOW = timedelta(hours=1)
+
+
+# At most one email per conversation per person in each window of this length (tasks.message_emails).
+MESSAGE_EMAIL_WINDOW = timedelta(minutes=15)
+
+
+def message_window_end(moment: datetime) -> datetime:
+    """The end of the 15-minute window (UTC) that `moment` falls in."""
+    moment = moment.astimezone(UTC)
+    start = moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+    return start + MESSAGE_EMAIL_WINDOW
 
 
 def digest_window_end(moment: datetime) -> datetime:

@@ -8,8 +8,9 @@ then fails, so that the worker retries it later (see recovery.py).
 
 A session's fan-out (cancelled, updated, confirmed, resources shared, feedback requests) is
 one task for up to FANOUT_BATCH people; a bigger one is handed out to one task per
-FANOUT_BATCH people, so that several workers share it. Each task sends over one mail
-connection.
+FANOUT_BATCH people, so that several workers share it. Each task sends its emails as one
+`emails.Batch`: one claim of their deliveries, one mail connection, and what they share (the
+calendar file, the rendering around what is personal) made once.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -19,13 +20,14 @@ from functools import wraps
 from typing import Any
 
 from django.core.mail import get_connection
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.text import Truncator
 from django_tasks import task
 from django_tasks.base import Task
 
+from mentorcircle.conversations import selectors as conversation_selectors
+from mentorcircle.conversations.models import Conversation
 from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY, GroupSession, Participant
 from mentorcircle.notifications import emails, selectors, services
 from mentorcircle.notifications.models import HostUpdate, Notice, Preferences, preferences_for
@@ -114,11 +116,12 @@ def _fan_out(
 
 
 @contextmanager
-def _mail_connection() -> Iterator[BaseEmailBackend]:
-    """One mail connection for a task's emails (opened by the first send), closed at the end."""
+def _mail_batch() -> Iterator[emails.Batch]:
+    """A task's emails, to send together over one mail connection (opened by the first send and
+    closed at the end): add them, then `send()`."""
     connection = get_connection()
     try:
-        yield connection
+        yield emails.Batch(connection)
     finally:
         emails.close_quietly(connection)
 
@@ -269,11 +272,12 @@ def session_updated(
         actor_id=actor_id,
         before=before,
     )
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for participant in rows:
             if participant.status == Status.HOST and participant.user_id == actor_id:
                 continue
-            emails.session_updated(participant, before=before, connection=connection)
+            emails.session_updated(participant, before=before, batch=batch)
+        batch.send()
     for participant in rows:
         if participant.has_seat:
             schedule_reminders(participant)
@@ -302,9 +306,10 @@ def session_cancelled(
         current=lambda session: session.is_cancelled,
         include_host=include_host,
     )
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for participant in rows:
-            emails.session_cancelled(participant, connection=connection)
+            emails.session_cancelled(participant, batch=batch)
+        batch.send()
 
 
 @email_task
@@ -316,9 +321,10 @@ def session_confirmed(*, session_id: int, participant_ids: list[int] | None = No
         participant_ids=participant_ids,
         current=lambda session: session.status == GroupSession.Status.CONFIRMED,
     )
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for participant in rows:
-            emails.session_confirmed(participant, connection=connection)
+            emails.session_confirmed(participant, batch=batch)
+        batch.send()
 
 
 @email_task
@@ -378,12 +384,13 @@ def _ask_for_feedback(
         participant_ids=participant_ids,
         **arguments,
     )
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for participant in rows:
-            _ask_one_for_feedback(participant, connection=connection)
+            _ask_one_for_feedback(participant, batch=batch)
+        batch.send()
 
 
-def _ask_one_for_feedback(participant: Participant, *, connection: BaseEmailBackend) -> None:
+def _ask_one_for_feedback(participant: Participant, *, batch: emails.Batch) -> None:
     if not participant.attended:
         return
     try:
@@ -398,7 +405,7 @@ def _ask_one_for_feedback(participant: Participant, *, connection: BaseEmailBack
         )
     except IntegrityError:
         pass
-    emails.feedback_request(participant, connection=connection)
+    emails.feedback_request(participant, batch=batch)
 
 
 @email_task
@@ -411,21 +418,23 @@ def resources_shared(*, session_id: int, participant_ids: list[int] | None = Non
         statuses=(Status.REGISTERED,),
         participant_ids=participant_ids,
     )
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for participant in rows:
             if participant.attended:
-                emails.resources_shared(participant, connection=connection)
+                emails.resources_shared(participant, batch=batch)
             else:
-                emails.missed_session(participant, connection=connection)
+                emails.missed_session(participant, batch=batch)
+        batch.send()
 
 
 @email_task
 def member_invitations(*, membership_ids: list[int], invited_by_name: str) -> None:
     """People added to a program (one by one or by a CSV import) are told, each once."""
     memberships = Membership.objects.select_related("user", "program").filter(pk__in=membership_ids)
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for membership in memberships.order_by("pk"):
-            emails.member_invitation(membership, invited_by_name=invited_by_name, connection=connection)
+            emails.member_invitation(membership, invited_by_name=invited_by_name, batch=batch)
+        batch.send()
 
 
 @email_task
@@ -433,6 +442,32 @@ def program_invitations(*, invitation_ids: list[int], invited_by_name: str) -> N
     """People with an account invited to a program are asked to join, each once per invitation
     (one answered or withdrawn meanwhile is gone and gets nothing)."""
     invitations = ProgramInvitation.objects.select_related("program").filter(pk__in=invitation_ids)
-    with _mail_connection() as connection:
+    with _mail_batch() as batch:
         for invitation in invitations.order_by("pk"):
-            emails.program_invitation(invitation, invited_by_name=invited_by_name, connection=connection)
+            emails.program_invitation(invitation, invited_by_name=invited_by_name, batch=batch)
+        batch.send()
+
+
+@email_task
+def message_emails(*, conversation_id: int, window_end: str) -> None:
+    """At the end of a 15-minute window, one email to each reader about the messages of the
+    window they have not read (none to who muted it, has it open or turned these emails off;
+    see conversations.selectors.unread_to_email), once per conversation, reader and window."""
+    found = Conversation.objects.select_related("program", "session").filter(pk=conversation_id)
+    conversation = found.first()
+    if conversation is None:
+        return
+    end = datetime.fromisoformat(window_end)
+    unread = conversation_selectors.unread_to_email(
+        conversation=conversation, since=end - services.MESSAGE_EMAIL_WINDOW, until=end, now=timezone.now()
+    )
+    # People without a preferences row have the default: on.
+    readers = [item.reader.pk for item in unread]
+    off = set(
+        Preferences.objects.filter(user__in=readers, message_emails=False).values_list("user_id", flat=True)
+    )
+    with _mail_batch() as batch:
+        for item in unread:
+            if item.reader.pk not in off:
+                emails.new_messages(conversation, unread=item, window_end=end, batch=batch)
+        batch.send()

@@ -198,3 +198,134 @@ class MemberImportForm(forms.Form):
         if upload.size > MAX_CSV_BYTES:
             raise forms.ValidationError("The file is larger than 2 MB; split it up.")
         return upload
+
+
+class MemberEditForm(forms.Form):
+    """A member's page: role, cohorts and tags, saved at once."""
+
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices)
+    cohorts = IdMultipleChoiceField(
+        label="Cohorts", required=False, queryset=Cohort.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    tags = IdMultipleChoiceField(
+        label="Tags", required=False, queryset=Tag.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, membership: Membership, **kwargs):  # type: ignore[no-untyped-def]
+        program = membership.program
+        kwargs.setdefault(
+            "initial",
+            {
+                "role": membership.role,
+                "cohorts": [cohort.pk for cohort in membership.cohorts.all()],
+                "tags": [tag.pk for tag in membership.tags.all()],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField[Any], self.fields["cohorts"]).queryset = program.cohorts.all()
+        cast(forms.ModelChoiceField[Any], self.fields["tags"]).queryset = program.tags.all()
+        # A program without cohorts (or tags) has nothing to choose: the field is left out, and
+        # the service leaves that side as it is.
+        if not program.cohorts.exists():
+            del self.fields["cohorts"]
+        if not program.tags.exists():
+            del self.fields["tags"]
+
+
+# Bulk actions take at most this many people at once: a page of the list (50) and some room.
+MAX_BULK_MEMBERS = 100
+
+
+class MemberChoiceField(IdMultipleChoiceField):
+    """The ticked rows of Manager > Members: ids of the program's memberships, at most
+    MAX_BULK_MEMBERS of them (counted before anything reaches the database)."""
+
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(set(value)) > MAX_BULK_MEMBERS:
+            raise forms.ValidationError(
+                f"Choose at most {MAX_BULK_MEMBERS} members at a time. Nothing was changed.", code="too_many"
+            )
+        return super().clean(value)
+
+
+class BulkAction:
+    ADD_COHORT = "add_cohort"
+    ADD_TAG = "add_tag"
+    REMOVE = "remove"
+
+
+NOT_MEMBERS = "Some of the people ticked are not members of this program (any more). Nothing was changed."
+
+
+def _member_choice(program: Program) -> MemberChoiceField:
+    return MemberChoiceField(
+        queryset=program.memberships.select_related("user").order_by("user__full_name", "user__email"),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "required": "Tick the members to change first.",
+            "invalid_choice": NOT_MEMBERS,
+            "invalid_pk_value": NOT_MEMBERS,
+            "invalid_list": NOT_MEMBERS,
+        },
+    )
+
+
+class MemberBulkForm(forms.Form):
+    """Manager > Members: an action for the ticked rows. The form's fields carry the prefix
+    "bulk", so they never clash with the filters above the list."""
+
+    mandatory_fields = ()  # a bar of controls, not a form to fill in: no asterisks
+
+    members = IdMultipleChoiceField(queryset=Membership.objects.none())  # replaced per program
+    ACTIONS = [
+        ("", "Choose an action"),
+        (BulkAction.ADD_COHORT, "Add to cohort…"),
+        (BulkAction.ADD_TAG, "Add tag…"),
+        (BulkAction.REMOVE, "Remove from program…"),
+    ]
+    action = forms.ChoiceField(
+        label="With the selected members",
+        choices=ACTIONS,
+        error_messages={"required": "Choose what to do with the selected members."},
+    )
+    cohort = IdChoiceField(
+        label="Cohort", required=False, queryset=Cohort.objects.none(), empty_label="Choose a cohort"
+    )
+    tag = IdChoiceField(label="Tag", required=False, queryset=Tag.objects.none(), empty_label="Choose a tag")
+
+    def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.program = program
+        self.fields["members"] = _member_choice(program)
+        cast(forms.ModelChoiceField[Any], self.fields["cohort"]).queryset = program.cohorts.all()
+        cast(forms.ModelChoiceField[Any], self.fields["tag"]).queryset = program.tags.all()
+        # Offer only what the program has: no cohorts, no "Add to cohort…".
+        left_out = set()
+        if not program.cohorts.exists():
+            del self.fields["cohort"]
+            left_out.add(BulkAction.ADD_COHORT)
+        if not program.tags.exists():
+            del self.fields["tag"]
+            left_out.add(BulkAction.ADD_TAG)
+        if left_out:
+            action = cast(forms.ChoiceField, self.fields["action"])
+            action.choices = [choice for choice in self.ACTIONS if choice[0] not in left_out]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean() or {}
+        action = data.get("action")
+        if action == BulkAction.ADD_COHORT and not data.get("cohort") and "cohort" not in self.errors:
+            self.add_error("cohort", "Choose the cohort to add them to.")
+        if action == BulkAction.ADD_TAG and not data.get("tag") and "tag" not in self.errors:
+            self.add_error("tag", "Choose the tag to add.")
+        return data
+
+
+class MemberRemoveForm(forms.Form):
+    """The confirmed list of a bulk removal (hidden fields on the confirmation page)."""
+
+    def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("prefix", "bulk")
+        super().__init__(*args, **kwargs)
+        self.fields["members"] = _member_choice(program)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from mentorcircle.core.validators import single_line
 
@@ -168,3 +169,33 @@ class ProgramInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()}, {self.program})"
+
+
+class MemberChange(models.Model):
+    """One change to a person's place in a program (who changed what, when), written by the
+    service that made it, in the same transaction. Rows outlive the membership: a removed
+    person's history is still there if they are added again."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        ROLE = "role", "Role"
+        COHORTS = "cohorts", "Cohorts"
+        TAGS = "tags", "Tags"
+        REMOVED = "removed", "Removed"
+        LEFT = "left", "Left"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="member_changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    description = models.CharField(max_length=500, validators=[single_line])
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["program", "user", "-at"], name="member_change_history")]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.program})"

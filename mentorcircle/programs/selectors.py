@@ -5,7 +5,7 @@ from django.http import Http404
 from django.urls import Resolver404, resolve
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Membership, Program, ProgramInvitation
+from mentorcircle.programs.models import MemberChange, Membership, Program, ProgramInvitation
 
 
 def membership_get(*, user: User, slug: str) -> Membership:
@@ -72,6 +72,24 @@ def member_list(
     if tag_id:
         members = members.filter(tags__id=tag_id)
     return members.order_by("user__full_name", "user__email")
+
+
+def member_get(*, program: Program, pk: int) -> Membership:
+    """One member of the program, with their cohorts and tags; 404 for anyone else's."""
+    try:
+        return (
+            program.memberships.select_related("user", "program")
+            .prefetch_related("cohorts", "tags")
+            .get(pk=pk)
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such member.") from None
+
+
+def member_changes(*, program: Program, user: User) -> QuerySet[MemberChange]:
+    """What was changed about the person in the program (kept after they are removed), newest
+    first, with who changed it."""
+    return MemberChange.objects.filter(program=program, user=user).select_related("changed_by")
 
 
 def pending_invitations(*, program: Program) -> QuerySet[ProgramInvitation]:

@@ -2,7 +2,8 @@
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -15,7 +16,14 @@ from mentorcircle.accounts.timezones import is_valid_timezone
 from mentorcircle.core.events import publish
 from mentorcircle.core.validators import as_single_line
 from mentorcircle.programs.events import MembersAdded, ProgramInvitationsMade
-from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
+from mentorcircle.programs.models import (
+    Cohort,
+    MemberChange,
+    Membership,
+    Program,
+    ProgramInvitation,
+    Tag,
+)
 
 
 class AlreadyMemberError(Exception):
@@ -23,7 +31,13 @@ class AlreadyMemberError(Exception):
 
 
 class MembershipError(Exception):
-    """A membership rule was broken; the message says which, for the person."""
+    """A membership rule was broken; the message says which, for the person, and `field` names
+    the form field it belongs next to, if any."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 VIDEO_FIELDS = ("video_service", "jitsi_url", "jitsi_app_id", "jitsi_app_secret", "bbb_url", "bbb_secret")
@@ -135,10 +149,12 @@ def member_add(
         )
         _program_invitations_on_commit([invitation.pk], invited_by)
         return invitation
+    cohorts, tags = list(cohorts), list(tags)
     user = User.objects.create_user(email=email, full_name=full_name.strip())
     membership = Membership.objects.create(program=program, user=user, role=role)
     membership.cohorts.set(cohorts)
     membership.tags.set(tags)
+    _added(membership, cohorts=cohorts, tags=tags, by=invited_by).save()
     _invite_on_commit([membership.pk], invited_by)
     return membership
 
@@ -158,6 +174,12 @@ def membership_leave(*, program: Program, user: User) -> None:
                 f"You are the only program manager of {program.name}, so you cannot leave it: "
                 "make another member a program manager first."
             )
+        _change(
+            membership,
+            MemberChange.Action.LEFT,
+            f"Left the program (was {membership.get_role_display()})",
+            by=user,
+        ).save()
         membership.delete()
 
 
@@ -170,8 +192,12 @@ def invitation_accept(*, invitation: ProgramInvitation, user: User) -> Membershi
         program=invitation.program, user=user, defaults={"role": invitation.role}
     )
     if created:
-        membership.cohorts.set(invitation.cohorts.all())
-        membership.tags.set(invitation.tags.all())
+        cohorts, tags = list(invitation.cohorts.all()), list(invitation.tags.all())
+        membership.cohorts.set(cohorts)
+        membership.tags.set(tags)
+        _added(
+            membership, cohorts=cohorts, tags=tags, by=user, words="Accepted the invitation: joined as"
+        ).save()
     invitation.delete()
     return membership
 
@@ -180,6 +206,218 @@ def invitation_decline(*, invitation: ProgramInvitation, user: User) -> None:
     if invitation.email != user.email.lower():
         raise MembershipError("This invitation is for another address.")
     invitation.delete()
+
+
+# ---- Member administration: role, cohorts and tags, and their history ------------------------
+
+MAX_DESCRIPTION = 500  # MemberChange.description
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
+
+
+def _names(labels: Iterable[Cohort | Tag]) -> str:
+    return ", ".join(sorted((label.name for label in labels), key=str.lower))
+
+
+def _person(user: User, actor: User | None = None) -> str:
+    """How a manager reads a member's name in a message ("You" for themselves)."""
+    if actor is not None and actor.pk == user.pk:
+        return "You"
+    return user.name_for(None, manages=True)
+
+
+def _change(membership: Membership, action: str, description: str, *, by: User | None) -> MemberChange:
+    """A history row (unsaved) for a change to this membership."""
+    return MemberChange(
+        program_id=membership.program_id,
+        user_id=membership.user_id,
+        changed_by=by,
+        action=action,
+        description=_bounded(as_single_line(description)),
+    )
+
+
+def _added(
+    membership: Membership,
+    *,
+    cohorts: Iterable[Cohort],
+    tags: Iterable[Tag],
+    by: User,
+    words: str = "Added as",
+    via: str = "",
+) -> MemberChange:
+    parts = [f"{words} {membership.get_role_display()}"]
+    cohorts, tags = list(cohorts), list(tags)
+    if cohorts:
+        parts.append(f"cohorts: {_names(cohorts)}")
+    if tags:
+        parts.append(f"tags: {_names(tags)}")
+    return _change(membership, MemberChange.Action.ADDED, "; ".join(parts) + via, by=by)
+
+
+def _difference(what: str, *, before: AbstractSet[Cohort | Tag], after: AbstractSet[Cohort | Tag]) -> str:
+    """ "Cohorts: added Spring 2027; removed Autumn 2027"."""
+    parts = []
+    if after - before:
+        parts.append(f"added {_names(after - before)}")
+    if before - after:
+        parts.append(f"removed {_names(before - after)}")
+    return f"{what}: {'; '.join(parts)}"
+
+
+def _lock_program(program: Program) -> None:
+    """One membership change at a time per program, so that two changes at once cannot both
+    take away the last program manager."""
+    Program.objects.select_for_update().filter(pk=program.pk).first()
+
+
+def _require_manager(*, program: Program, actor: User) -> None:
+    if not Membership.objects.filter(program=program, user=actor, role=Membership.Role.MANAGER).exists():
+        raise MembershipError(f"Only program managers of {program.name} can change its members.")
+
+
+def last_manager_refusal(*, program: Program, leaving: Collection[Membership], actor: User) -> str | None:
+    """Why these memberships cannot all stop being program managers (removed, or given another
+    role): nobody would be left to run the program. None when they can."""
+    managers = [membership for membership in leaving if membership.is_manager]
+    if not managers:
+        return None
+    others = Membership.objects.filter(program=program, role=Membership.Role.MANAGER)
+    if others.exclude(pk__in=[membership.pk for membership in leaving]).exists():
+        return None
+    if len(managers) == 1:
+        who = _person(managers[0].user, actor)
+        verb = "are" if who == "You" else "is"
+        return (
+            f"{who} {verb} the only program manager of {program.name}: "
+            "make another member a program manager first."
+        )
+    names = ", ".join(_person(membership.user, actor) for membership in managers)
+    return (
+        f"{names} are the only program managers of {program.name}: keep at least one of them, "
+        "or make another member a program manager first."
+    )
+
+
+def _current(program: Program, memberships: Iterable[Membership]) -> list[Membership]:
+    """The memberships as they are now (read under the program's lock); gone ones are left out."""
+    ids = [membership.pk for membership in memberships]
+    return list(Membership.objects.filter(program=program, pk__in=ids).select_related("user").order_by("pk"))
+
+
+def _check_labels(program: Program, labels: Iterable[Cohort | Tag]) -> None:
+    if any(label.program_id != program.pk for label in labels):
+        raise MembershipError(f"Choose cohorts and tags of {program.name}.")
+
+
+def membership_update(
+    *,
+    membership: Membership,
+    role: str,
+    cohorts: Iterable[Cohort] | None = None,
+    tags: Iterable[Tag] | None = None,
+    actor: User,
+) -> list[str]:
+    """Change a member's role, cohorts and tags (None: leave them as they are). Each change is
+    recorded. The last program manager keeps the role (MembershipError on `role`; nothing
+    changes). Returns the changes, in the history's words (empty: nothing to change)."""
+    program = membership.program
+    new_cohorts = None if cohorts is None else set(cohorts)
+    new_tags = None if tags is None else set(tags)
+    _check_labels(program, [*(new_cohorts or ()), *(new_tags or ())])
+    if role not in Membership.Role.values:
+        raise MembershipError("Choose one of the roles.", field="role")
+    with transaction.atomic():
+        _lock_program(program)
+        _require_manager(program=program, actor=actor)
+        found = _current(program, [membership])
+        if not found:
+            raise MembershipError(f"{_person(membership.user)} is no longer a member of {program.name}.")
+        current = found[0]
+        changes = []
+        if role != current.role:
+            refusal = last_manager_refusal(program=program, leaving=[current], actor=actor)
+            if refusal:
+                raise MembershipError(refusal, field="role")
+            before = current.get_role_display()
+            current.role = role
+            current.save(update_fields=["role"])
+            text = f"Role: {before} → {current.get_role_display()}"
+            changes.append(_change(current, MemberChange.Action.ROLE, text, by=actor))
+        if new_cohorts is not None:
+            old_cohorts = set(current.cohorts.all())
+            if new_cohorts != old_cohorts:
+                current.cohorts.set(new_cohorts)
+                text = _difference("Cohorts", before=old_cohorts, after=new_cohorts)
+                changes.append(_change(current, MemberChange.Action.COHORTS, text, by=actor))
+        if new_tags is not None:
+            old_tags = set(current.tags.all())
+            if new_tags != old_tags:
+                current.tags.set(new_tags)
+                text = _difference("Tags", before=old_tags, after=new_tags)
+                changes.append(_change(current, MemberChange.Action.TAGS, text, by=actor))
+        MemberChange.objects.bulk_create(changes)
+    membership.role = current.role
+    return [change.description for change in changes]
+
+
+def _members_add_label(
+    *, program: Program, memberships: Iterable[Membership], label: Cohort | Tag, actor: User
+) -> int:
+    _check_labels(program, [label])
+    is_cohort = isinstance(label, Cohort)
+    with transaction.atomic():
+        _lock_program(program)
+        _require_manager(program=program, actor=actor)
+        current = _current(program, memberships)
+        having = set(label.memberships.filter(pk__in=[m.pk for m in current]).values_list("pk", flat=True))
+        adding = [membership for membership in current if membership.pk not in having]
+        label.memberships.add(*adding)
+        action = MemberChange.Action.COHORTS if is_cohort else MemberChange.Action.TAGS
+        text = f"{'Cohorts' if is_cohort else 'Tags'}: added {label.name}"
+        MemberChange.objects.bulk_create(_change(m, action, text, by=actor) for m in adding)
+    return len(adding)
+
+
+def members_add_to_cohort(
+    *, program: Program, memberships: Iterable[Membership], cohort: Cohort, actor: User
+) -> int:
+    """Put these members in the cohort (those already in it stay as they are). Returns how many
+    were added; each addition is recorded."""
+    return _members_add_label(program=program, memberships=memberships, label=cohort, actor=actor)
+
+
+def members_add_tag(*, program: Program, memberships: Iterable[Membership], tag: Tag, actor: User) -> int:
+    """Tag these members (those who have the tag already stay as they are). Returns how many
+    were tagged; each is recorded."""
+    return _members_add_label(program=program, memberships=memberships, label=tag, actor=actor)
+
+
+def memberships_remove(*, program: Program, memberships: Iterable[Membership], actor: User) -> list[User]:
+    """Take these members out of the program; their history stays (with the removal recorded).
+    Refused (MembershipError, nothing changes) when no program manager would be left. Returns
+    the people removed. groupsessions.services.members_remove calls this and also gives up
+    their places in the program's sessions: call that one."""
+    with transaction.atomic():
+        _lock_program(program)
+        _require_manager(program=program, actor=actor)
+        current = _current(program, memberships)
+        refusal = last_manager_refusal(program=program, leaving=current, actor=actor)
+        if refusal:
+            raise MembershipError(refusal)
+        MemberChange.objects.bulk_create(
+            _change(
+                m,
+                MemberChange.Action.REMOVED,
+                f"Removed from the program (was {m.get_role_display()})",
+                by=actor,
+            )
+            for m in current
+        )
+        Membership.objects.filter(pk__in=[m.pk for m in current]).delete()
+    return [membership.user for membership in current]
 
 
 # ---- CSV import -------------------------------------------------------------------------------
@@ -304,6 +542,8 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
     tags = {t.name.lower(): t for t in program.tags.all()}
     added: list[int] = []
     invited: list[int] = []
+    history: list[MemberChange] = []
+    via = " (CSV import)"
 
     for line, row in rows:
         email = row["email"].lower()
@@ -362,6 +602,7 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
             membership = Membership.objects.create(program=program, user=user, role=role)
             membership.cohorts.set(row_cohorts)
             membership.tags.set(row_tags)
+            history.append(_added(membership, cohorts=row_cohorts, tags=row_tags, by=invited_by, via=via))
             added.append(membership.pk)
             report.rows.append(ImportRow(line, email, "created", membership.get_role_display()))
             continue
@@ -369,9 +610,12 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
         user = membership.user
         changes = []
         if role != membership.role:
+            before = membership.get_role_display()
             membership.role = role
             membership.save(update_fields=["role"])
             changes.append(f"role → {membership.get_role_display()}")
+            text = f"Role: {before} → {membership.get_role_display()}{via}"
+            history.append(_change(membership, MemberChange.Action.ROLE, text, by=invited_by))
         if name and not user.full_name:
             user.full_name = name
             user.save(update_fields=["full_name"])
@@ -380,14 +624,19 @@ def members_import_csv(*, program: Program, data: bytes, invited_by: User) -> Im
         if new_cohorts:
             membership.cohorts.add(*new_cohorts)
             changes.append("cohort " + ", ".join(sorted(c.name for c in new_cohorts)))
+            text = f"Cohorts: added {_names(new_cohorts)}{via}"
+            history.append(_change(membership, MemberChange.Action.COHORTS, text, by=invited_by))
         new_tags = set(row_tags) - set(membership.tags.all())
         if new_tags:
             membership.tags.add(*new_tags)
             changes.append("tags " + ", ".join(sorted(t.name for t in new_tags)))
+            text = f"Tags: added {_names(new_tags)}{via}"
+            history.append(_change(membership, MemberChange.Action.TAGS, text, by=invited_by))
         if changes:
             report.rows.append(ImportRow(line, email, "updated", "; ".join(changes)))
         else:
             report.rows.append(ImportRow(line, email, "unchanged", "Already a member."))
+    MemberChange.objects.bulk_create(history, batch_size=500)
     _invite_on_commit(added, invited_by)
     _program_invitations_on_commit(invited, invited_by)
     return report

@@ -1,35 +1,42 @@
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from mentorcircle.accounts.http import AuthedRequest
+from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.core.pagination import paginate
 from mentorcircle.core.refusals import Refused
 from mentorcircle.programs import selectors, services
 from mentorcircle.programs.forms import (
     MemberAddForm,
+    MemberBulkForm,
+    MemberEditForm,
     MemberFilterForm,
     MemberImportForm,
     ProgramSettingsForm,
 )
-from mentorcircle.programs.models import Program
+from mentorcircle.programs.models import Membership, Program
 
 MEMBERS_PER_PAGE = 50
+HISTORY_PER_PAGE = 20
 
-View = Callable[..., HttpResponse]
+# A page, or a download (StreamingHttpResponse): the decorator keeps the view's own type.
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
-def manager_view(view: View) -> View:
+def manager_view(view: Callable[..., Response]) -> Callable[..., Response]:
     """Signed-in program managers of `slug` only. The program's other members are told so (403,
     with a link to the program's page); people outside it get 404, as if it did not exist."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: AuthedRequest, slug: str, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: AuthedRequest, slug: str, *args: object, **kwargs: object) -> Response:
         membership = selectors.membership_get(user=request.user, slug=slug)
         program = membership.program
         if not membership.is_manager:
@@ -71,6 +78,12 @@ def dashboard(request: AuthedRequest, program: Program) -> HttpResponse:  # noqa
 
 @manager_view
 def members(request: AuthedRequest, program: Program) -> HttpResponse:
+    return members_page(request, program, bulk_form=MemberBulkForm(program=program))
+
+
+def members_page(request: AuthedRequest, program: Program, *, bulk_form: MemberBulkForm) -> HttpResponse:
+    """Manager > Members as the filters in the query string say, with the bulk actions' form
+    (a refused one comes back with its errors and the rows still ticked). For manager views."""
     form = MemberFilterForm(request.GET, program=program)
     form.is_valid()
     filters = form.cleaned_data  # the valid filters apply even when another one is stale
@@ -91,6 +104,48 @@ def members(request: AuthedRequest, program: Program) -> HttpResponse:
             "page": page,
             "query": query,
             "invitations": list(selectors.pending_invitations(program=program)),
+            "bulk_form": bulk_form,
+            # The rows ticked in a refused bulk action stay ticked.
+            "ticked": set(only_ids(request.POST.getlist("bulk-members"))) if bulk_form.is_bound else set(),
+            "nav_section": "members",
+        },
+    )
+
+
+@manager_view
+def member(request: AuthedRequest, program: Program, membership_id: int) -> HttpResponse:
+    """A member's page for the program's managers: who they are here, their role, cohorts and
+    tags (changed with one "Save changes"), the way to remove them, and what was changed."""
+    membership = selectors.member_get(program=program, pk=membership_id)
+    form = MemberEditForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.membership_update(
+                membership=membership, actor=request.user, **form.cleaned_data
+            )
+        except services.MembershipError as error:
+            form.add_error(error.field, error.message)
+        else:
+            name = membership.user.name_for(request.user, manages=True)
+            if changes:
+                messages.success(request, f"Saved changes to {name}.")
+            else:
+                messages.info(request, f"Nothing to save: {name}'s role, cohorts and tags are as they were.")
+            if membership.user_id == request.user.pk and membership.role != Membership.Role.MANAGER:
+                return redirect(program)  # no longer a manager here: the dashboard is closed to them
+            return redirect("manage:member", program.slug, membership.pk)
+    history, query = paginate(
+        request, selectors.member_changes(program=program, user=membership.user), HISTORY_PER_PAGE
+    )
+    return render(
+        request,
+        "programs/manage/member.html",
+        {
+            "program": program,
+            "membership": membership,
+            "form": form,
+            "history": history,
+            "query": query,
             "nav_section": "members",
         },
     )

@@ -9,7 +9,7 @@ import pytest
 import mentorcircle
 
 # Lowest first. The project package itself (settings, urls) sits above them all.
-LAYERS = ["core", "accounts", "programs", "groupsessions", "notifications"]
+LAYERS = ["core", "accounts", "programs", "groupsessions", "conversations", "notifications"]
 PACKAGE = Path(mentorcircle.__file__).parent
 
 

@@ -141,6 +141,7 @@ def test_the_main_pages_render_without_inline_code(personas, session):
         reverse("groupsessions:edit", args=[session.pk]),
         reverse("groupsessions:cancel", args=[session.pk]),
     ]
+    mentee_membership = personas.mentee.memberships.get().pk
     as_manager = [
         reverse("manage:members", args=[program]),
         reverse("manage:member_add", args=[program]),
@@ -149,6 +150,8 @@ def test_the_main_pages_render_without_inline_code(personas, session):
         reverse("manage:sessions", args=[program]),
         reverse("manage:session_create", args=[program]),
         session.get_absolute_url(),
+        reverse("manage:member", args=[program, mentee_membership]),
+        reverse("manage:member_remove", args=[program, mentee_membership]),
     ]
     rendered = 0
     for user, paths in [
@@ -166,7 +169,7 @@ def test_the_main_pages_render_without_inline_code(personas, session):
             assert "<html" in response.content.decode(), path
             assert inline_code(response.content.decode()) == [], path
             rendered += 1
-    assert rendered == 22
+    assert rendered == 24
 
 
 def test_the_checker_finds_inline_code():

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorcircle.accounts.models import User
-from mentorcircle.programs.models import Cohort, Membership, Program, ProgramInvitation, Tag
+from mentorcircle.programs.models import Cohort, MemberChange, Membership, Program, ProgramInvitation, Tag
 from tests.factories import CohortFactory, MembershipFactory, TagFactory
 from tests.helpers import field_errors, page_text, run_tasks, toasts
 
@@ -16,7 +16,29 @@ MANAGER_PAGES = {
     "manage:member_add": "<h1>Add member</h1>",
     "manage:members_import": "<h1>Import members</h1>",
     "manage:settings": "<h1>Program</h1>",
+    "manage:reports": "<h1>Reports</h1>",
 }
+# Manager > Reports' CSV files, each with how its file's name starts.
+MANAGER_DOWNLOADS = {
+    "manage:export_sessions": "alpha-sessions-",
+    "manage:export_participants": "alpha-participants-",
+    "manage:export_members": "alpha-members-",
+}
+
+# Manager > Members › a member: their page and its Remove step (GET shows, POST acts), each with
+# its heading for the mentee; and the bulk actions (POST only: a GET goes back to the list).
+MEMBER_ADMIN_PAGES = {
+    "manage:member": "<h1>Mina Mentee</h1>",
+    "manage:member_remove": "<h1>Remove Mina Mentee from Alpha Mentoring?</h1>",
+}
+MEMBER_ADMIN_ACTIONS = ("manage:members_bulk", "manage:members_remove")
+
+
+def member_admin_url(personas, name: str) -> str:
+    if name in MEMBER_ADMIN_PAGES:
+        mentee = Membership.objects.get(program=personas.program, user=personas.mentee)
+        return reverse(name, args=[personas.program.slug, mentee.pk])
+    return reverse(name, args=[personas.program.slug])
 
 
 def db_counts() -> dict[str, int]:
@@ -80,6 +102,55 @@ def test_manager_pages_are_for_the_programs_managers_only(client, personas, pers
         assert "Alpha Mentoring" not in page_text(response)
 
 
+@pytest.mark.parametrize("download", MANAGER_DOWNLOADS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_report_downloads_are_for_the_programs_managers_only(client, personas, persona, download):
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(reverse(download, args=[personas.program.slug]))
+
+    if persona == "manager":
+        assert response.status_code == 200
+        disposition = f'attachment; filename="{MANAGER_DOWNLOADS[download]}'
+        assert response["Content-Disposition"].startswith(disposition)
+        assert b"".join(response.streaming_content).startswith(b"\xef\xbb\xbf")
+    elif persona in ("mentor", "mentee"):  # told the file is for the managers, and given none
+        assert response.status_code == 403
+        assert "Only program managers of Alpha Mentoring can see this page." in page_text(response)
+        assert not response.has_header("Content-Disposition")
+    else:
+        assert response.status_code == 404
+        assert "Alpha Mentoring" not in page_text(response)
+        assert not response.has_header("Content-Disposition")
+
+
+@pytest.mark.parametrize("page", [*MEMBER_ADMIN_PAGES, *MEMBER_ADMIN_ACTIONS])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_member_administration_is_for_the_programs_managers_only(client, personas, persona, page):
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(member_admin_url(personas, page))
+
+    if persona == "manager" and page in MEMBER_ADMIN_PAGES:
+        assert response.status_code == 200
+        text = page_text(response)
+        assert MEMBER_ADMIN_PAGES[page] in text
+        assert "Manager · Alpha Mentoring" in text
+        assert "Beta Program" not in text
+    elif persona == "manager":
+        assert response.status_code == 302
+        assert response["Location"] == reverse("manage:members", args=["alpha"])
+    elif persona in ("mentor", "mentee"):
+        assert response.status_code == 403
+        text = page_text(response)
+        assert "Only program managers of Alpha Mentoring can see this page." in text
+        assert "<h1>Mina Mentee</h1>" not in text
+        assert "<h1>Remove" not in text
+    else:
+        assert response.status_code == 404
+        assert "Alpha Mentoring" not in page_text(response)
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_manager_dashboard_leads_managers_to_members_and_hides_from_everyone_else(client, personas, persona):
     client.force_login(getattr(personas, persona))
@@ -97,6 +168,8 @@ def test_manager_dashboard_leads_managers_to_members_and_hides_from_everyone_els
 def test_non_managers_cannot_change_anything_by_posting(client, personas, persona):
     personas.program.allow_group_sessions = False
     personas.program.save()
+    cohort = CohortFactory(program=personas.program)
+    mentee = Membership.objects.get(program=personas.program, user=personas.mentee)
     before = db_counts()
     client.force_login(getattr(personas, persona))
     slug = personas.program.slug
@@ -111,11 +184,26 @@ def test_non_managers_cannot_change_anything_by_posting(client, personas, person
             reverse("manage:members_import", args=[slug]),
             {"file": csv_upload(b"email,name,role\nsneaky@example.org,Sneaky,manager\n")},
         ),
+        client.post(member_admin_url(personas, "manage:member"), {"role": "manager", "cohorts": [cohort.pk]}),
+        client.post(member_admin_url(personas, "manage:member_remove")),
+        client.post(
+            member_admin_url(personas, "manage:members_bulk"),
+            {"bulk-action": "add_cohort", "bulk-cohort": cohort.pk, "bulk-members": [mentee.pk]},
+        ),
+        client.post(
+            member_admin_url(personas, "manage:members_bulk"),
+            {"bulk-action": "remove", "bulk-members": [mentee.pk]},
+        ),
+        client.post(member_admin_url(personas, "manage:members_remove"), {"bulk-members": [mentee.pk]}),
     ]
 
     refused = 403 if persona in ("mentor", "mentee") else 404
-    assert [r.status_code for r in responses] == [refused, refused, refused]
+    assert [r.status_code for r in responses] == [refused] * len(responses)
     assert db_counts() == before
+    mentee.refresh_from_db()
+    assert mentee.role == Membership.Role.MENTEE
+    assert not mentee.cohorts.exists()
+    assert not MemberChange.objects.exists()
     personas.program.refresh_from_db()
     assert personas.program.allow_group_sessions is False
 
@@ -129,6 +217,14 @@ def test_non_managers_cannot_change_anything_by_posting(client, personas, person
         ("manage:member_add", ["alpha"]),
         ("manage:members_import", ["alpha"]),
         ("manage:settings", ["alpha"]),
+        ("manage:reports", ["alpha"]),
+        ("manage:member", ["alpha", 1]),
+        ("manage:member_remove", ["alpha", 1]),
+        ("manage:members_bulk", ["alpha"]),
+        ("manage:members_remove", ["alpha"]),
+        ("manage:export_sessions", ["alpha"]),
+        ("manage:export_participants", ["alpha"]),
+        ("manage:export_members", ["alpha"]),
     ],
 )
 @pytest.mark.usefixtures("personas")

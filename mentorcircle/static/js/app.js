@@ -89,6 +89,13 @@
     if (services.length) showService();
   });
 
+  // For content added after load (a conversation's new messages): the same enhancements.
+  window.mentorcircle = {
+    enhance: function (root) {
+      root.querySelectorAll("[data-menu]").forEach(setUpMenu);
+    }
+  };
+
   // "The call opens in 4 min 12 s", turning into the Join button when the call opens.
   function setUpCountdown(box) {
     var opens = Date.parse(box.getAttribute("data-countdown"));
@@ -284,11 +291,12 @@
     var list = box.querySelector("[role=listbox]");
     var chips = box.querySelector(".chips");
     var form = box.closest("form");
+    var fieldName = box.getAttribute("data-field-name") || "invitees";
     var timer = null;
     var active = -1;
 
     function picked() {
-      return Array.prototype.map.call(chips.querySelectorAll("input[name=invitees]"), function (i) { return i.value; });
+      return Array.prototype.map.call(chips.querySelectorAll("input[type=hidden]"), function (i) { return i.value; });
     }
     function close() {
       list.hidden = true;
@@ -313,7 +321,7 @@
         li.className = "chip";
         li.appendChild(document.createTextNode(name));
         var hidden = document.createElement("input");
-        hidden.type = "hidden"; hidden.name = "invitees"; hidden.value = id;
+        hidden.type = "hidden"; hidden.name = fieldName; hidden.value = id;
         li.appendChild(hidden);
         var remove = document.createElement("button");
         remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "×";

@@ -1,0 +1,80 @@
+"""Messages: the host shares a session with two mentees; one opens the message from the inbox
+and joins from its card; the other replies; the host sees the unread count."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mentorcircle.groupsessions.models import Participant
+from mentorcircle.programs.models import Membership
+from tests.browser.conftest import expect_toast, look, program_member, sign_in
+from tests.factories import PASSWORD, GroupSessionFactory, ProgramFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def pick(page: Page, name: str) -> None:
+    page.get_by_role("combobox", name="Share with").fill(name.split()[0])
+    page.get_by_role("option", name=name).click()
+    expect(page.get_by_role("list", name="Picked")).to_contain_text(name)
+
+
+def test_host_shares_a_session_one_mentee_joins_from_the_card_the_other_replies(
+    page: Page, live_server, new_context
+):
+    program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
+    mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
+    mina = program_member(program, Membership.Role.MENTEE, "Mina Mentee")
+    nora = program_member(program, Membership.Role.MENTEE, "Nora Newcomer")
+    session = GroupSessionFactory(program=program, host=mentor, title="Pitch practice", max_participants=8)
+
+    # The host shares the session from its page with two mentees, with a note.
+    sign_in(page, live_server, mentor.email, PASSWORD)
+    page.goto(f"{live_server.url}{session.get_absolute_url()}")
+    page.get_by_role("link", name="Share", exact=True).click()
+    expect(page.get_by_role("heading", name="Share this session")).to_be_visible()
+    pick(page, "Mina Mentee")
+    pick(page, "Nora Newcomer")
+    page.get_by_label("Add a note (optional)").fill("Thought of you two: bring a 2-minute pitch.")
+    look(page, "messages-01-share")
+    page.set_viewport_size({"width": 390, "height": 844})
+    look(page, "messages-01-share-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect_toast(page, "Shared with 2 people.")
+    assert not Participant.objects.filter(session=session).exclude(user=mentor).exists()  # nobody invited
+
+    # Mina opens the message from her inbox and joins from the card.
+    mina_page = new_context().new_page()
+    sign_in(mina_page, live_server, mina.email, PASSWORD)
+    sidebar = mina_page.get_by_role("link", name="Messages 1 unread")
+    expect(sidebar).to_be_visible()
+    sidebar.click()
+    look(mina_page, "messages-02-inbox")
+    mina_page.get_by_role("link", name="Theo Mentor").click()
+    card = mina_page.locator(".share-card")
+    expect(card).to_contain_text("Pitch practice")
+    expect(card).to_contain_text("7 spots left")
+    expect(mina_page.get_by_text("Thought of you two: bring a 2-minute pitch.")).to_be_visible()
+    look(mina_page, "messages-03-card")
+    card.get_by_role("button", name="Join").click()
+    expect(mina_page.get_by_text("You're registered", exact=True).first).to_be_visible()
+    look(mina_page, "messages-04-joined")
+    assert Participant.objects.get(session=session, user=mina).status == Participant.Status.REGISTERED
+
+    # Nora replies to the message.
+    nora_page = new_context().new_page()
+    sign_in(nora_page, live_server, nora.email, PASSWORD)
+    nora_page.get_by_role("link", name="Messages 1 unread").click()
+    nora_page.get_by_role("link", name="Theo Mentor").click()
+    nora_page.get_by_role("textbox", name="Message").fill("Can't make it, but please share the next one!")
+    nora_page.get_by_role("button", name="Send").click()
+    expect(nora_page.locator(".messages")).to_contain_text("Can't make it, but please share the next one!")
+    look(nora_page, "messages-05-reply")
+
+    # The host sees one unread conversation in the sidebar, and Nora's reply in it.
+    page.goto(f"{live_server.url}/me/messages/")
+    expect(page.get_by_role("link", name="Messages 1 unread")).to_be_visible()
+    look(page, "messages-06-host-unread")
+    page.get_by_role("link", name="Nora Newcomer").click()
+    expect(page.get_by_text("Can't make it, but please share the next one!")).to_be_visible()
+    expect(page.get_by_role("link", name="Messages", exact=True)).to_be_visible()
