@@ -206,7 +206,7 @@ def test_host_edits_then_cancels_a_session(page: Page, live_server, new_context)
     )
 
     sign_in(page, live_server, mentor.email, PASSWORD)
-    session_row(page, "Portfolio review").get_by_role("link", name="Portfolio review").click()
+    session_row(page, "Portfolio review").get_by_role("link", name="Portfolio review", exact=True).click()
     expect(page.get_by_role("heading", name="Portfolio review", level=1)).to_be_visible()
     expect(rsvp_box(page).get_by_text("You are attending!")).to_be_visible()
     look(page, "sessions-14-host-session-page")
@@ -409,7 +409,7 @@ def test_a_start_inside_the_decision_window_is_explained_beside_the_field_and_on
     assert session.decide_at - timezone.now() < timedelta(hours=1, minutes=31)
     decided = session.decide_at.astimezone(paris)
     session_row(page, "Last-minute portfolio clinic").get_by_role(
-        "link", name="Last-minute portfolio clinic"
+        "link", name="Last-minute portfolio clinic", exact=True
     ).click()
     expect(page.locator(".quorum")).to_have_text(
         "2 more needed for this session to be held. It needs 3 participants (the host counts as 1) by "

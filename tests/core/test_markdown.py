@@ -21,21 +21,28 @@ PATHOLOGICAL = [
 LONGEST = services.MAX_DESCRIPTION
 
 
-def fastest_of_three(text: str) -> float:
+def fastest_of_five(text: str) -> float:
     timings = []
-    for _ in range(3):
+    for _ in range(5):
         started = time.perf_counter()
         render_markdown(text)
         timings.append(time.perf_counter() - started)
     return min(timings)
 
 
-@pytest.mark.parametrize("pattern", PATHOLOGICAL)
-def test_the_worst_inputs_of_the_longest_description_render_well_under_100_ms(pattern):
-    text = (pattern * (LONGEST // len(pattern) + 1))[:LONGEST]
+def repeated(pattern: str, length: int) -> str:
+    return (pattern * (length // len(pattern) + 1))[:length]
 
-    # cmark renders these in about 2 ms here; the old renderer took seconds.
-    assert fastest_of_three(text) < 0.1
+
+@pytest.mark.parametrize("pattern", PATHOLOGICAL)
+def test_the_worst_inputs_take_time_in_proportion_to_their_length(pattern):
+    # A quarter of the longest description against the whole of it: a linear renderer takes
+    # about 4 times as long, a quadratic one 16 times (the old renderer took seconds). A ratio,
+    # not a time, so a busy machine does not fail it; bench/markdown_render.py has the times.
+    quarter = fastest_of_five(repeated(pattern, LONGEST // 4))
+    whole = fastest_of_five(repeated(pattern, LONGEST))
+
+    assert whole < 10 * max(quarter, 1e-4)
 
 
 def test_absurdly_deep_nesting_is_shown_as_plain_text():
