@@ -6,6 +6,7 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from _setup import BUSY_SESSIONS, PHASES, Size
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -53,7 +54,8 @@ class Built:
 
 
 def _bulk(model: type, rows: Sequence[object]) -> list:  # type: ignore[type-arg]
-    return model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+    created: list[Any] = model.objects.bulk_create(rows, batch_size=BATCH)  # type: ignore[attr-defined]
+    return created
 
 
 def _session(

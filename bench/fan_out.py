@@ -1,6 +1,6 @@
 """A cancel's email fan-out: how long it takes, and where the time goes.
 
-    .venv/bin/python bench/fan_out.py [--people 1000] [--workers 4]
+    .venv/bin/python bench/fan_out.py [--people 1000] [--workers 4] [--backend rq]
     .venv/bin/python bench/fan_out.py --profile [--top 25]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mentorcircle_bench .venv/bin/python bench/fan_out.py
 
@@ -12,8 +12,9 @@ and their ratio. Fails unless each person got exactly one email and every Delive
 sent. Uses (and empties) var/bench-fan-out.sqlite3, or the database DATABASE_URL names.
 
 By default, as `make bench` does it without building its large program: `--workers` processes
-of `manage.py worker` (the database backend; an idle one looks for work every second), timed
-from the cancel to the last email. With `--profile`, one worker process runs the queued tasks
+of `manage.py worker` (the database backend, where an idle worker looks for work once a second;
+with `--backend rq` they wait on Redis at REDIS_URL instead, whose "default" queue is emptied
+first), timed from the cancel to the last email. With `--profile`, one worker process runs the queued tasks
 under cProfile (timed from its first task, so without the wait for a worker to look) and the
 functions that took the most time are printed; profiling slows the worker down, so the ratio
 printed then is not the one to quote.
@@ -48,6 +49,12 @@ def main() -> None:
     )
     parser.add_argument("--people", type=int, default=1000, help="people to tell")
     parser.add_argument("--workers", type=int, default=4, help="task workers (without --profile)")
+    parser.add_argument(
+        "--backend",
+        choices=["database", "rq"],
+        default="database",
+        help="the task backend of the workers (rq: Redis at REDIS_URL; without --profile)",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the task worker with cProfile")
     parser.add_argument("--top", type=int, default=25, help="profile entries to print")
     parser.add_argument("--profile-to", metavar="FILE", help="with --profile: also save the profile (pstats)")
@@ -64,7 +71,7 @@ def main() -> None:
         sink.stop()
 
 
-def environment(smtp_port: int) -> dict[str, str]:
+def environment(smtp_port: int, backend: str) -> dict[str, str]:
     """Production settings, mail to the sink, tasks stored for the worker."""
     return dict(
         DEBUG="false",
@@ -76,7 +83,7 @@ def environment(smtp_port: int) -> dict[str, str]:
         EMAIL_USE_TLS="false",
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
-        TASKS_BACKEND="database",
+        TASKS_BACKEND=backend,
         LOG_LEVEL="WARNING",
     )
 
@@ -143,9 +150,14 @@ def run_worker(env: dict[str, str], profile_path: str = "") -> float:
 
 
 def run(args: argparse.Namespace, sink: Sink) -> None:
-    os.environ.update(environment(sink.port))
+    backend = "database" if args.profile else args.backend
+    os.environ.update(environment(sink.port, backend))
     django_setup("bench-fan-out.sqlite3")
     env = dict(os.environ)  # the worker's: the same settings and database
+    if backend == "rq":
+        import django_rq
+
+        django_rq.get_queue("default").empty()  # type: ignore[no-untyped-call]
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -200,7 +212,8 @@ def run(args: argparse.Namespace, sink: Sink) -> None:
         )
         for user, status in zip(people, statuses, strict=True)
     )
-    run_worker(env)  # the creation's tasks (and the worker's first start) before the measurement
+    if backend == "database":
+        run_worker(env)  # the creation's tasks (and the worker's first start) before the measurement
     sink.take()
     connection.close()
 
@@ -251,7 +264,7 @@ def run(args: argparse.Namespace, sink: Sink) -> None:
     told = Counter(recipient for message in messages for recipient in message.recipients)
     sent = Delivery.objects.filter(session=session, kind="cancelled", sent_at__isnull=False).count()
     failed = FailedDelivery.objects.filter(session=session).count()
-    who = "one task worker, profiled" if profile else f"{args.workers} task workers"
+    who = "one task worker, profiled" if profile else f"{args.workers} task workers ({backend} backend)"
     print(
         f"database: {connection.vendor}; {args.people:,} people to tell; {who}; "
         f"load average {os.getloadavg()[0]:.1f}"

