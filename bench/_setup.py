@@ -65,3 +65,33 @@ def throwaway_postgres(server_url: str, prefix: str = "mentorcircle_bench") -> I
     finally:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def production_postgres(prefix: str) -> Iterator[None]:
+    """Django set up as in production (DEBUG off, static files collected) for the test client,
+    on a throwaway, migrated PostgreSQL database on the server DATABASE_URL names (default
+    DEFAULT_SERVER); its connections are closed and the database dropped on the way out."""
+    with throwaway_postgres(os.environ.get("DATABASE_URL", DEFAULT_SERVER), prefix) as url:
+        os.environ.update(
+            DATABASE_URL=url,
+            DEBUG="false",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="testserver",
+            SECURE_SSL_REDIRECT="false",
+            EMAIL_HOST="127.0.0.1",
+            TASKS_BACKEND="database",
+            LOG_LEVEL="WARNING",
+        )
+        django_setup("unused")
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("collectstatic", interactive=False, verbosity=0)  # production's static files
+        try:
+            yield
+        finally:
+            connections.close_all()

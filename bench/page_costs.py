@@ -13,15 +13,11 @@ of the large program's members list.
 """
 
 import argparse
-import os
-import secrets
 import statistics
 import time
 from datetime import timedelta
 
-from _setup import django_setup, throwaway_postgres
-
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+from _setup import production_postgres
 
 
 def main() -> None:
@@ -32,27 +28,8 @@ def main() -> None:
     parser.add_argument("--joins", type=int, default=40, help="joins posted to one session")
     parser.add_argument("--slowest", action="store_true", help="also print each page's slowest query")
     args = parser.parse_args()
-    with throwaway_postgres(os.environ.get("DATABASE_URL", DEFAULT_SERVER), "mentorcircle_costs") as url:
-        os.environ.update(
-            DATABASE_URL=url,
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="testserver",
-            SECURE_SSL_REDIRECT="false",
-            EMAIL_HOST="127.0.0.1",
-            TASKS_BACKEND="database",
-            LOG_LEVEL="WARNING",
-        )
-        django_setup("unused")
-        from django.core.management import call_command
-        from django.db import connections
-
-        call_command("collectstatic", interactive=False, verbosity=0)  # production's static files
-
-        try:
-            measure(args.repeat, args.joins, slowest=args.slowest)
-        finally:
-            connections.close_all()
+    with production_postgres("mentorcircle_costs"):
+        measure(args.repeat, args.joins, slowest=args.slowest)
 
 
 def measure(repeat: int, joins: int, *, slowest: bool = False) -> None:

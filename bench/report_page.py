@@ -16,13 +16,10 @@ ratio say more than the median.
 
 import argparse
 import os
-import secrets
 import statistics
 import time
 
-from _setup import django_setup, throwaway_postgres
-
-DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+from _setup import production_postgres
 
 
 def main() -> None:
@@ -32,26 +29,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="requests per filter (after 2 not counted)")
     parser.add_argument("--slowest", action="store_true", help="also print each filter's slowest query")
     args = parser.parse_args()
-    with throwaway_postgres(os.environ.get("DATABASE_URL", DEFAULT_SERVER), "mentorcircle_reports") as url:
-        os.environ.update(
-            DATABASE_URL=url,
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="testserver",
-            SECURE_SSL_REDIRECT="false",
-            EMAIL_HOST="127.0.0.1",
-            TASKS_BACKEND="database",
-            LOG_LEVEL="WARNING",
-        )
-        django_setup("unused")
-        from django.core.management import call_command
-        from django.db import connections
-
-        call_command("collectstatic", interactive=False, verbosity=0)  # production's static files
-        try:
-            measure(args.repeat, slowest=args.slowest)
-        finally:
-            connections.close_all()
+    with production_postgres("mentorcircle_reports"):
+        measure(args.repeat, slowest=args.slowest)
 
 
 def add_feedback(program) -> tuple[int, int]:  # type: ignore[no-untyped-def]

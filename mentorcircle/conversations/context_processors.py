@@ -7,8 +7,8 @@ from mentorcircle.conversations.selectors import unread_conversation_count
 
 
 def unread(request: HttpRequest) -> dict[str, Any]:
-    """How many of the signed-in person's conversations have unread messages, for the Personal
-    sidebar (counted only when a template shows it: other pages pay no query)."""
+    """How many of the signed-in person's conversations have unread messages, for the top bar and
+    the Personal sidebar: one query, made when a template shows it (never for anonymous visitors)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

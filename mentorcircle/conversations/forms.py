@@ -14,8 +14,8 @@ from mentorcircle.conversations.services import (
     clean_body,
 )
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
-from mentorcircle.groupsessions.forms import MemberPicker
-from mentorcircle.programs.models import Cohort, Program, Tag
+from mentorcircle.groupsessions.forms import AudienceFields, MemberPicker, audience_fields
+from mentorcircle.programs.models import Program
 
 
 class PeoplePicker(MemberPicker):
@@ -118,50 +118,25 @@ class ReportForm(ServiceErrors):
     )
 
 
-class ShareForm(ServiceErrors):
+class ShareForm(ServiceErrors, AudienceFields):
     """Who gets a session's card (members by name; for managers, cohorts, tags or everyone) and
     a note to go with it."""
 
-    people = IdMultipleChoiceField(
-        label="Share with",
-        queryset=User.objects.none(),
-        required=False,
-        widget=PeoplePicker,
-        help_text="Start typing a member's name. Each person gets a message with the session's card. "
+    audience_names = ("people", "cohorts", "tags", "everyone")
+    people, cohorts, tags, everyone = audience_fields(
+        verb="Share with",
+        people_label="Share with",
+        people_help="Start typing a member's name. Each person gets a message with the session's card. "
         "Sharing does not invite anyone: they decide whether to join.",
+        picker=PeoplePicker,
     )
-    cohorts = IdMultipleChoiceField(
-        label="Share with a whole cohort",
-        queryset=Cohort.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    tags = IdMultipleChoiceField(
-        label="Share with everyone with a tag",
-        queryset=Tag.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    everyone = forms.BooleanField(label="Share with everyone in the program", required=False)
     body = BodyField(kind=Message.Kind.SHARE, label="Add a note (optional)")
 
     def __init__(self, *args: Any, program: Program, manages: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField[Any], self.fields["people"]).queryset = User.objects.filter(
-            memberships__program=program
-        ).distinct()
+        self.manages = self.set_up_audience([program], groups=manages, drop_empty_groups=True)
         self.fields["body"].help_text = f"Shown above the card. Up to {MAX_BODY:,} characters."
-        self.manages = manages
-        if manages:
-            cast(forms.ModelMultipleChoiceField[Any], self.fields["cohorts"]).queryset = program.cohorts.all()
-            cast(forms.ModelMultipleChoiceField[Any], self.fields["tags"]).queryset = program.tags.all()
-            if not program.cohorts.exists():
-                del self.fields["cohorts"]
-            if not program.tags.exists():
-                del self.fields["tags"]
-        else:
-            for name in ("cohorts", "tags", "everyone"):
-                del self.fields[name]
+        if not manages:
             self.fields["people"].help_text = (
                 f"Start typing a member's name; up to {MAX_SHARE_PICKS} people. "
                 + str(self.fields["people"].help_text).removeprefix("Start typing a member's name. ")
@@ -169,7 +144,6 @@ class ShareForm(ServiceErrors):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("people") or data.get("cohorts") or data.get("tags") or data.get("everyone")):
-            if "people" not in self.errors:
-                self.add_error("people", "Pick at least one member to share with.")
+        if self.audience_empty() and "people" not in self.errors:
+            self.add_error("people", "Pick at least one member to share with.")
         return data

@@ -43,6 +43,10 @@ class Conversation(models.Model):
     # (a message id above the reader's last_read_id).
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_message_id = models.PositiveBigIntegerField(default=0)
+    # The end of the window whose emails about new messages are waiting to be sent (None: none
+    # are): set by the first message of a window, which enqueues the one task for it, and
+    # cleared by that task as it starts (services.message_emails_due, message_emails_started).
+    email_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ("-last_message_at", "-id")
@@ -136,10 +140,22 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=Q(session__isnull=True) | Q(kind="share"), name="message_session_only_on_share"
             ),
+            # One share is one moment (every message of it has the share's time): a share's
+            # message is stored once per conversation, however often its task runs.
+            models.UniqueConstraint(
+                fields=["conversation", "author", "session", "created_at"],
+                condition=Q(kind="share"),
+                name="message_share_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_history"),
             models.Index(fields=["author", "created_at"], name="message_author_recent"),
+            models.Index(
+                fields=["conversation", "removed_at"],
+                condition=Q(removed_at__isnull=False),
+                name="message_removed",
+            ),
         ]
 
     def __str__(self) -> str:

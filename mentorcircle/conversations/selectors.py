@@ -266,6 +266,15 @@ def messages_after(
     return _with_cards(rows, user=user, now=now or timezone.now())
 
 
+def removed_since(
+    *, conversation: Conversation, since: datetime, up_to: int, moderator: bool = False
+) -> list[Message]:
+    """Messages up to `up_to` removed at `since` or later (the live updates show them removed),
+    at most POLL_LIMIT."""
+    rows = _messages(conversation, moderator=moderator).filter(id__lte=up_to, removed_at__gte=since)
+    return list(rows.order_by("id")[:POLL_LIMIT])
+
+
 def blocked_by(*, user: User) -> set[int]:
     """Ids of the people this person blocked."""
     return set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True))

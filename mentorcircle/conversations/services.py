@@ -389,6 +389,22 @@ def message_post(
         return message
 
 
+def message_emails_due(*, conversation_id: int, window_end: datetime) -> bool:
+    """Record that the emails about the window ending at `window_end` are due; True only for the
+    first caller of a window (one conditional UPDATE: concurrent callers cannot both win), who
+    enqueues the one task for it. Another window's mark, still pending, gives way: its task is
+    enqueued already (and a message committed late in an earlier window still gets its task)."""
+    found = Conversation.objects.filter(pk=conversation_id).exclude(email_due_at=window_end)
+    return found.update(email_due_at=window_end) == 1
+
+
+def message_emails_started(*, conversation_id: int, window_end: datetime) -> None:
+    """The task for the window ending at `window_end` has started: a message committed from now
+    on (late in that window) enqueues a task again, which the delivery records keep from
+    emailing anyone twice."""
+    Conversation.objects.filter(pk=conversation_id, email_due_at=window_end).update(email_due_at=None)
+
+
 def message_remove(*, message: Message, actor: User, now: datetime | None = None) -> Message:
     """A program manager removes a message: it shows as removed to everyone, and its reports
     are dealt with. Safe to repeat."""
@@ -544,23 +560,15 @@ def share_send(
     *, session: GroupSession, sharer: User, user_ids: list[int], note: str, shared_at: datetime
 ) -> int:
     """Post the share message to each of these people (the rules checked again for each: still a
-    member, no block). A message already posted for this share (same time) is not posted again,
-    so a task run twice sends nothing twice. Returns how many were posted now."""
+    member, no block). A message already posted for this share (same time) is not posted again
+    (Message's "message_share_once" constraint), so a task run twice, or two runs at once, send
+    nothing twice. Returns how many were posted now."""
     posted = 0
     for recipient in User.objects.filter(pk__in=user_ids).order_by("pk"):
         try:
             conversation = conversation_direct_or_group(
                 program=session.program, creator=sharer, people=[recipient], now=shared_at
             )
-            done = Message.objects.filter(
-                conversation=conversation,
-                author=sharer,
-                kind=Message.Kind.SHARE,
-                session=session,
-                created_at=shared_at,
-            )
-            if done.exists():
-                continue
             message_post(
                 conversation=conversation,
                 author=sharer,
@@ -571,5 +579,7 @@ def share_send(
             )
         except MessageError:
             continue  # left the program or blocked the sharer since: skipped
+        except IntegrityError:
+            continue  # posted by an earlier run of this share
         posted += 1
     return posted

@@ -1,3 +1,4 @@
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,13 +19,18 @@ from mentorcircle.conversations.rules import Access
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.pagination import paginate
 from mentorcircle.core.refusals import Refused
+from mentorcircle.core.templatetags.when import when_date
 from mentorcircle.groupsessions import selectors as session_selectors
 from mentorcircle.groupsessions.models import Participant
+from mentorcircle.groupsessions.views import member_suggestions_json
 from mentorcircle.programs.models import Program
-from mentorcircle.programs.selectors import membership_in, memberships_of
+from mentorcircle.programs.selectors import memberships_of
 from mentorcircle.programs.views import manager_view
 
 INBOX_PER_PAGE = 20
+# The live updates look for removals again this long after them (one committed while a poll was
+# reading is not missed); showing a message as removed twice changes nothing.
+REMOVAL_OVERLAP = timedelta(seconds=10)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -85,30 +91,8 @@ def new(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def suggest(request: AuthedRequest) -> JsonResponse:
-    """Type-ahead over the members of one of the person's programs: names (and email
-    addresses, for the program's managers, who may see them)."""
-    program_id = request.GET.get("program", "")
-    membership = membership_in(user=request.user, program_id=program_id) if is_id(program_id) else None
-    if membership is None:
-        raise Http404("No such program.")
-    people = session_selectors.member_suggestions(
-        program=membership.program,
-        query=request.GET.get("q", "")[:100],
-        exclude=request.user,
-        by_email=membership.is_manager,
-    )
-    return JsonResponse(
-        {
-            "results": [
-                {
-                    "id": person.pk,
-                    "name": person.name_for(request.user, manages=membership.is_manager),
-                    **({"email": person.email} if membership.is_manager else {}),
-                }
-                for person in people
-            ]
-        }
-    )
+    """The message and share pickers' type-ahead: any member of the program may pick from it."""
+    return member_suggestions_json(request, may_pick=lambda _membership: True)
 
 
 # ---- A conversation --------------------------------------------------------------------------
@@ -143,6 +127,7 @@ def _page(
             "history": history,
             "first_unread": first_unread,
             "last_id": newest,
+            "since": (now - REMOVAL_OVERLAP).isoformat(),
             "latest_page": before is None,
             "people": people,
             "others": others,
@@ -162,17 +147,24 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, selectors.conversation_get_visible(user=request.user, pk=pk))
 
 
-def _message_html(request: AuthedRequest, found: Access, message: Message) -> str:
-    return render_to_string(
-        "conversations/_message.html",
+def _rendered(request: AuthedRequest, found: Access, messages: list[Message]) -> list[dict[str, Any]]:
+    """Messages for the page's script: each as its HTML, with its day (when it differs from the
+    message before, the script puts the same date divider as the history has)."""
+    if not messages:
+        return []
+    context = {
+        "conversation": found.conversation,
+        "access": found,
+        "blocked": selectors.blocked_by(user=request.user),
+    }
+    return [
         {
-            "m": message,
-            "conversation": found.conversation,
-            "access": found,
-            "blocked": selectors.blocked_by(user=request.user),
-        },
-        request,
-    )
+            "id": message.pk,
+            "day": when_date(message.created_at),
+            "html": render_to_string("conversations/_message.html", {**context, "m": message}, request),
+        }
+        for message in messages
+    ]
 
 
 @login_required
@@ -200,7 +192,7 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
                     after=message.pk - 1,
                     moderator=found.can_moderate,
                 )[0]
-                return JsonResponse({"id": message.pk, "html": _message_html(request, found, message)})
+                return JsonResponse(_rendered(request, found, [message])[0])
             return redirect(f"{found.conversation.get_absolute_url()}#m{message.pk}")
     errors = [str(error) for errors in form.errors.values() for error in errors]
     if _wants_json(request):
@@ -209,31 +201,42 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, found, form=form, status=400)
 
 
+def _since(value: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else None
+
+
 @login_required
 def poll(request: AuthedRequest, pk: int) -> JsonResponse:
-    """The live updates: messages after `after` as HTML, and whether the conversation is
-    closed. Reading them marks them read."""
+    """The live updates: messages after `after` as HTML (`messages`), the messages up to it
+    removed since `since` (`removed`, as they now show), whether the conversation is closed,
+    and the `since` to ask with next time. Reading the new messages marks them read."""
     found = selectors.conversation_get_visible(user=request.user, pk=pk)
     after = _id(request.GET.get("after")) or 0
+    since = _since(request.GET.get("since"))
     now = timezone.now()
+    moderator = found.can_moderate
     new = selectors.messages_after(
-        conversation=found.conversation, user=request.user, after=after, moderator=found.can_moderate, now=now
+        conversation=found.conversation, user=request.user, after=after, moderator=moderator, now=now
     )
     newest = new[-1].pk if new else after
     services.conversation_mark_read(conversation=found.conversation, user=request.user, up_to=newest, now=now)
-    if new:
-        blocked = selectors.blocked_by(user=request.user)
-        context = {"conversation": found.conversation, "access": found, "blocked": blocked}
-        items = [
-            {
-                "id": message.pk,
-                "html": render_to_string("conversations/_message.html", {**context, "m": message}, request),
-            }
-            for message in new
-        ]
-    else:
-        items = []
-    return JsonResponse({"messages": items, "closed": found.conversation.closed_reason})
+    removed = []
+    if since is not None and after:
+        removed = selectors.removed_since(
+            conversation=found.conversation, since=since, up_to=after, moderator=moderator
+        )
+    return JsonResponse(
+        {
+            "messages": _rendered(request, found, new),
+            "removed": _rendered(request, found, removed),
+            "closed": found.conversation.closed_reason,
+            "since": (now - REMOVAL_OVERLAP).isoformat(),
+        }
+    )
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:

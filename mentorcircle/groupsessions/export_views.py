@@ -2,7 +2,6 @@
 same query string, select the same rows (see `exports` for the file's format)."""
 
 import re
-import zoneinfo
 from collections.abc import Iterable, Sequence
 
 from django.http import StreamingHttpResponse
@@ -15,14 +14,7 @@ from mentorcircle.groupsessions import exports
 from mentorcircle.groupsessions.forms import ReportFilterForm
 from mentorcircle.groupsessions.reports import ReportFilters
 from mentorcircle.programs.models import Program
-from mentorcircle.programs.views import manager_view
-
-
-def _filters(request: AuthedRequest, program: Program) -> ReportFilters:
-    """The Reports page's filters; a value that does not validate is left out, as there."""
-    form = ReportFilterForm(request.GET, program=program)
-    form.is_valid()
-    return form.filters(today=timezone.localdate(timezone=zoneinfo.ZoneInfo(program.time_zone)))
+from mentorcircle.programs.views import manager_only_view
 
 
 def filename(filters: ReportFilters, what: str) -> str:
@@ -50,24 +42,24 @@ def _download(
 
 
 @require_safe
-@manager_view
+@manager_only_view
 def export_sessions(request: AuthedRequest, program: Program) -> StreamingHttpResponse:
-    filters = _filters(request, program)
+    filters = ReportFilterForm(request.GET, program=program).filters()
     rows = exports.session_rows(filters, viewer=request.user, now=timezone.now())
     return _download(filters, "sessions", exports.SESSION_HEADER, rows)
 
 
 @require_safe
-@manager_view
+@manager_only_view
 def export_participants(request: AuthedRequest, program: Program) -> StreamingHttpResponse:
-    filters = _filters(request, program)
+    filters = ReportFilterForm(request.GET, program=program).filters()
     rows = exports.participant_rows(filters, viewer=request.user)
     return _download(filters, "participants", exports.PARTICIPANT_HEADER, rows)
 
 
 @require_safe
-@manager_view
+@manager_only_view
 def export_members(request: AuthedRequest, program: Program) -> StreamingHttpResponse:
-    filters = _filters(request, program)
+    filters = ReportFilterForm(request.GET, program=program).filters()
     rows = exports.member_rows(filters, viewer=request.user, now=timezone.now())
     return _download(filters, "members", exports.MEMBER_HEADER, rows)

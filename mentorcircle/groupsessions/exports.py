@@ -29,10 +29,10 @@ from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions.models import GroupSession, Participant
 from mentorcircle.groupsessions.reports import (
     ReportFilters,
-    _session_figures,
     held_q,
     members_in,
     participants_in,
+    session_figures,
     session_status,
     sessions_in,
 )
@@ -80,7 +80,7 @@ PARTICIPANT_HEADER = (
     "Attended",
     "Rating",
 )
-# The annotations of `reports._session_figures` a session row shows.
+# The annotations of `reports.session_figures` a session row shows.
 FIGURES = ("taken", "waiting", "registered", "came", "ratings", "average")
 MEMBER_HEADER = ("Name", "Email", "Role", "Cohorts", "Tags", "Sessions registered", "Sessions attended")
 
@@ -198,7 +198,7 @@ def session_rows(filters: ReportFilters, *, viewer: User, now: datetime) -> Iter
             "host__full_name",
             "host__email",
         )
-        .annotate(**_session_figures(filters))
+        .annotate(**session_figures(filters))
         .order_by("starts_at", "pk")
     )
     for session in sessions.iterator(chunk_size=chunk_size()):

@@ -87,57 +87,97 @@ class MemberPicker(forms.Widget):
         return context
 
 
-class InviteFields(forms.Form):
+def audience_fields(
+    *, verb: str, people_label: str, people_help: str, picker: type[forms.Widget] = MemberPicker
+) -> tuple[IdMultipleChoiceField, IdMultipleChoiceField, IdMultipleChoiceField, forms.BooleanField]:
+    """The four fields of who a session goes to, worded with `verb` ("Invite", "Share with"):
+    members picked by name (type-ahead) and, for program managers, whole cohorts, tags or the
+    program. A form declares them under its own names, listed in its `audience_names`."""
+    return (
+        IdMultipleChoiceField(
+            label=people_label,
+            queryset=User.objects.none(),
+            required=False,
+            widget=picker,
+            help_text=people_help,
+        ),
+        IdMultipleChoiceField(
+            label=f"{verb} a whole cohort",
+            queryset=Cohort.objects.none(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        IdMultipleChoiceField(
+            label=f"{verb} everyone with a tag",
+            queryset=Tag.objects.none(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        ),
+        forms.BooleanField(label=f"{verb} everyone in the program", required=False),
+    )
+
+
+class AudienceFields(forms.Form):
+    """A form with `audience_fields`, named (people, cohorts, tags, everyone) by `audience_names`."""
+
+    audience_names: tuple[str, str, str, str]
+
+    def set_up_audience(
+        self, programs: list[Program], *, groups: bool, drop_empty_groups: bool = False
+    ) -> bool:
+        """People may be picked among the members of `programs`; with `groups` (for a program
+        manager, in one program) also its cohorts, tags or everyone (with `drop_empty_groups`,
+        no cohort or tag field when it has none); otherwise those fields are removed. Returns
+        whether groups are offered."""
+        people, cohorts, tags, everyone = self.audience_names
+        cast(forms.ModelMultipleChoiceField[Any], self.fields[people]).queryset = User.objects.filter(
+            memberships__program__in=programs
+        ).distinct()
+        groups = groups and len(programs) == 1
+        if not groups:
+            for name in (cohorts, tags, everyone):
+                del self.fields[name]
+            return False
+        program = programs[0]
+        cast(forms.ModelMultipleChoiceField[Any], self.fields[cohorts]).queryset = program.cohorts.all()
+        cast(forms.ModelMultipleChoiceField[Any], self.fields[tags]).queryset = program.tags.all()
+        if drop_empty_groups and not program.cohorts.exists():
+            del self.fields[cohorts]
+        if drop_empty_groups and not program.tags.exists():
+            del self.fields[tags]
+        return True
+
+    def audience_chosen(self) -> Invitees:
+        people, cohorts, tags, everyone = self.audience_names
+        data = self.cleaned_data
+        return Invitees(
+            people=tuple(data.get(people) or ()),
+            cohorts=tuple(data.get(cohorts) or ()),
+            tags=tuple(data.get(tags) or ()),
+            everyone=bool(data.get(everyone)),
+        )
+
+    def audience_empty(self) -> bool:
+        return not any(self.cleaned_data.get(name) for name in self.audience_names)
+
+
+class InviteFields(AudienceFields):
     """Who to invite: members picked by name (type-ahead) and, for program managers, whole
     cohorts, tags or the program."""
 
-    invitees = IdMultipleChoiceField(
-        label="Invite participants",
-        queryset=User.objects.none(),
-        required=False,
-        widget=MemberPicker,
-        help_text="Start typing a member's name. Inviting does not make the session exclusive: "
+    audience_names = ("invitees", "invite_cohorts", "invite_tags", "invite_everyone")
+    invitees, invite_cohorts, invite_tags, invite_everyone = audience_fields(
+        verb="Invite",
+        people_label="Invite participants",
+        people_help="Start typing a member's name. Inviting does not make the session exclusive: "
         "any member can still view and book it.",
     )
-    invite_cohorts = IdMultipleChoiceField(
-        label="Invite a whole cohort",
-        queryset=Cohort.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    invite_tags = IdMultipleChoiceField(
-        label="Invite everyone with a tag",
-        queryset=Tag.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    invite_everyone = forms.BooleanField(label="Invite everyone in the program", required=False)
 
     def set_up_invites(self, programs: list[Program], *, can_invite_groups: bool) -> None:
-        cast(forms.ModelMultipleChoiceField[Any], self.fields["invitees"]).queryset = User.objects.filter(
-            memberships__program__in=programs
-        ).distinct()
-        self.can_invite_groups = can_invite_groups and len(programs) == 1
-        if self.can_invite_groups:
-            program = programs[0]
-            cast(
-                forms.ModelMultipleChoiceField[Any], self.fields["invite_cohorts"]
-            ).queryset = program.cohorts.all()
-            cast(
-                forms.ModelMultipleChoiceField[Any], self.fields["invite_tags"]
-            ).queryset = program.tags.all()
-        else:
-            for name in ("invite_cohorts", "invite_tags", "invite_everyone"):
-                del self.fields[name]
+        self.can_invite_groups = self.set_up_audience(programs, groups=can_invite_groups)
 
     def invitees_chosen(self) -> Invitees:
-        data = self.cleaned_data
-        return Invitees(
-            people=tuple(data.get("invitees") or ()),
-            cohorts=tuple(data.get("invite_cohorts") or ()),
-            tags=tuple(data.get("invite_tags") or ()),
-            everyone=bool(data.get("invite_everyone")),
-        )
+        return self.audience_chosen()
 
 
 class SessionForm(InviteFields):
@@ -351,12 +391,7 @@ class InviteForm(InviteFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (
-            data.get("invitees")
-            or data.get("invite_cohorts")
-            or data.get("invite_tags")
-            or data.get("invite_everyone")
-        ):
+        if self.audience_empty():
             if self.can_invite_groups:
                 raise forms.ValidationError("Pick at least one person, cohort or tag to invite.")
             raise forms.ValidationError("Pick at least one person to invite.")
@@ -454,7 +489,7 @@ class ReportFilterForm(forms.Form):
         label="Period",
         required=False,
         choices=Period.CHOICES,
-        help_text="Custom: from and to the days given.",
+        help_text="Custom: choose the first and last days.",
         widget=forms.Select(attrs={"data-report-period": ""}),
     )
     start = report_day_field("From")
@@ -488,9 +523,13 @@ class ReportFilterForm(forms.Form):
             self.add_error("end", "Choose a day on or after the first day.")
         return data
 
-    def filters(self, *, today: date) -> ReportFilters:
-        """The filters to apply (call after is_valid(), whatever it returned)."""
-        data = getattr(self, "cleaned_data", {})
+    def filters(self, *, today: date | None = None) -> ReportFilters:
+        """The filters to apply, for the page and its CSV downloads alike: a field that does not
+        validate is left out. Periods end `today`, by default the program's day in its zone."""
+        self.is_valid()
+        if today is None:
+            today = timezone.localdate(timezone=zoneinfo.ZoneInfo(self.program.time_zone))
+        data = getattr(self, "cleaned_data", {})  # none when the form is not bound
         period = data.get("period") or Period.DEFAULT
         if period == Period.CUSTOM:  # a day refused is left out: the range is open on that side
             start, end = data.get("start"), data.get("end")

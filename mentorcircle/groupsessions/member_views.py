@@ -17,7 +17,7 @@ from mentorcircle.programs import services as program_services
 from mentorcircle.programs.forms import BulkAction, MemberBulkForm, MemberRemoveForm
 from mentorcircle.programs.models import Membership, Program
 from mentorcircle.programs.selectors import member_get
-from mentorcircle.programs.views import manager_view, members_page
+from mentorcircle.programs.views import manager_only_view, members_page
 
 
 def _members_url(request: AuthedRequest, program: Program) -> str:
@@ -91,7 +91,7 @@ def _remove(
     )
 
 
-@manager_view
+@manager_only_view
 def member_remove(request: AuthedRequest, program: Program, membership_id: int) -> HttpResponse:
     """A member's page › Remove from program: GET asks to confirm (saying what happens), POST
     removes."""
@@ -101,7 +101,7 @@ def member_remove(request: AuthedRequest, program: Program, membership_id: int) 
     return _confirm(request, program, [membership], single=True)
 
 
-@manager_view
+@manager_only_view
 def members_bulk(request: AuthedRequest, program: Program) -> HttpResponse:
     """Manager > Members › the ticked rows › Apply: add them to a cohort, tag them, or ask to
     confirm their removal. Bad input changes nothing and comes back on the list, explained."""
@@ -135,7 +135,7 @@ def members_bulk(request: AuthedRequest, program: Program) -> HttpResponse:
     return redirect(_members_url(request, program))
 
 
-@manager_view
+@manager_only_view
 def members_remove(request: AuthedRequest, program: Program) -> HttpResponse:
     """The bulk removal's confirmation page › Remove: all of them, or (refused) none."""
     if request.method != "POST":

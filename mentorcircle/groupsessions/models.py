@@ -246,7 +246,17 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "user"], name="participant_unique_per_session"),
         ]
-        indexes = [models.Index(fields=["session", "status"], name="participant_session_status")]
+        indexes = [
+            models.Index(fields=["session", "status"], name="participant_session_status"),
+            # Reports: who has ever had a place in a program's sessions, read from the index alone;
+            # and the places attended, a small part of all places.
+            models.Index(fields=["user", "status", "session"], name="participant_user_places"),
+            models.Index(
+                fields=["session", "user"],
+                condition=models.Q(status="registered", attended=True),
+                name="participant_attended",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_status_display()} – {self.session}"

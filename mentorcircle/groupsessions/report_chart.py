@@ -152,8 +152,10 @@ def _summary(timeline: Timeline, held: int, attended: int) -> str:
 
     first, last = name(buckets[0].start), name(buckets[-1].start)
     sessions = f"{held} session{'s' if held != 1 else ''}"
-    text = f"Per {unit}, from {first} to {last}: {sessions} held and {attended} places attended in all."
-    if held:
+    places = f"{attended} place{'s' if attended != 1 else ''}"
+    span = f"In {first}" if first == last else f"Per {unit}, from {first} to {last}"
+    text = f"{span}: {sessions} held and {places} attended in all."
+    if held and len(buckets) > 1:
         busiest = max(buckets, key=lambda b: (b.held, b.attended))
         text += f" Most sessions: {name(busiest.start)} ({busiest.held})."
     return text

@@ -29,7 +29,7 @@ from mentorcircle.groupsessions.reports import (
     timeline,
 )
 from mentorcircle.programs.models import Program
-from mentorcircle.programs.views import manager_view
+from mentorcircle.programs.views import manager_only_view
 
 HOSTS_PER_PAGE = 10
 SESSIONS_PER_PAGE = 20
@@ -140,13 +140,12 @@ def _columns(
     return columns
 
 
-@manager_view
+@manager_only_view
 def reports(request: AuthedRequest, program: Program) -> HttpResponse:
     now = timezone.now()
     zone = zoneinfo.ZoneInfo(program.time_zone)
     today = timezone.localdate(now, timezone=zone)
     form = ReportFilterForm(request.GET, program=program)
-    form.is_valid()
     filters = form.filters(today=today)
 
     host_sort = Sort.parse(request.GET.get("hosts_sort"), keys=list(HOST_SORTS), default=HOST_SORT_DEFAULT)

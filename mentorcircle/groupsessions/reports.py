@@ -7,21 +7,37 @@ The filters pick sessions and people:
 - people by cohort and tag: people figures then count only those members' rows, and the
   sessions are those at least one of them registered for.
 
-Then the figures, each from an aggregate query, so that a report costs the same number of
+Then the figures, each from aggregate queries, so that a report costs the same number of
 queries for 10 sessions or 10,000:
 - about sessions (held, cancelled, seats and fill rate): the whole session, whoever took a seat;
 - about people (registrations, waitlist, attendance, ratings, hours, reach): the chosen people's
   places, never the host's own row.
+
+The headline figures, the hosts' table, the chart and the order of the sessions by a figure all
+add up the same per-session counts (`session_totals`): one grouped pass over the report's places,
+read once per `ReportFilters` and summed here.
 """
 
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
-from django.db.models import Aggregate, Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions.models import GroupSession, Participant
@@ -57,6 +73,8 @@ class ReportFilters:
     cohort: Cohort | None = None
     tag: Tag | None = None
     host: User | None = None
+    # What the report has read once for all its figures (see `session_totals`).
+    _read: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def narrows_people(self) -> bool:
@@ -138,11 +156,6 @@ def held_q(*, now: datetime, prefix: str = "") -> Q:
     return over & ~Q(**{f"{prefix}status": GroupSession.Status.CANCELLED})
 
 
-def held(sessions: QuerySet[GroupSession], *, now: datetime) -> QuerySet[GroupSession]:
-    """Sessions that took place: not cancelled and over (the query form of Phase.ENDED)."""
-    return sessions.filter(held_q(now=now))
-
-
 def cancelled_for_quorum_q(prefix: str = "") -> Q:
     """Cancelled by the platform's decision for want of participants (nobody cancelled it)."""
     return Q(
@@ -220,57 +233,149 @@ def _minutes(duration: timedelta | None) -> int:
     return round(duration / timedelta(minutes=1)) if duration else 0
 
 
-def figures(filters: ReportFilters, *, now: datetime) -> Figures:
-    """The headline figures: three aggregate queries, whatever the program's size."""
-    sessions = sessions_in(filters)
-    was_held = held_q(now=now)
-    cancelled = Q(status=GroupSession.Status.CANCELLED)
-    by_session = sessions.aggregate(
-        total=Count("pk"),
-        held=Count("pk", filter=was_held),
-        cancelled=Count("pk", filter=cancelled),
-        for_quorum=Count("pk", filter=cancelled_for_quorum_q()),
-        offered=Sum("max_participants", filter=was_held),
-    )
-    seats_taken = Participant.objects.filter(
-        session__in=held(sessions, now=now), status__in=Participant.SEATED
-    ).count()
+class SessionTotals(NamedTuple):
+    """One session of a report with its counts: seats taken and the waitlist are the whole
+    session's; the other counts are of the chosen people's places (`participants_in`). (A named
+    tuple: a report makes one per session.)"""
 
-    # Every figure of places leaves cancelled sessions out: so does the query.
-    place_held = held_q(now=now, prefix="session__")
-    registered = Q(status=Participant.Status.REGISTERED)
-    came = place_held & registered & Q(attended=True)
-    promoted = Q(promoted_at__isnull=False)
-    places = participants_in(filters).exclude(session__status=GroupSession.Status.CANCELLED)
-    by_place = places.aggregate(
-        registrations=Count("pk", filter=registered),
-        waitlisted=Count("pk", filter=Q(status=Participant.Status.WAITLISTED) | promoted),
-        promoted=Count("pk", filter=promoted),
-        registered_held=Count("pk", filter=place_held & registered),
-        came=Count("pk", filter=came),
-        people=Count("user_id", filter=came, distinct=True),
-        ratings=Count("feedback", filter=place_held & registered),
-        average=Avg("feedback__rating", filter=place_held & registered),
-        reported=Sum("minutes_present", filter=came & Q(minutes_present__isnull=False)),
-        unreported=Sum("session__duration", filter=came & Q(minutes_present__isnull=True)),
-    )
+    pk: int
+    title: str
+    host_id: int
+    host_name: str
+    host_email: str
+    starts_at: datetime
+    ends_at: datetime
+    call_ended_at: datetime | None
+    status: str
+    cancelled_by_id: int | None
+    cancel_reason: str
+    max_participants: int
+    duration: timedelta
+    taken: int  # seats taken, the host's included
+    waiting: int  # still on the waitlist, whoever they are
+    registered: int
+    waitlisted: int  # waiting, or promoted since
+    promoted: int
+    came: int  # registered and attended
+    ratings: int  # of registered places
+    rating_total: int
+    reported: int  # minutes present of those who came, where reported
+    unreported: int  # those who came without minutes reported
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == GroupSession.Status.CANCELLED
+
+    @property
+    def cancelled_for_quorum(self) -> bool:
+        """The Python form of `cancelled_for_quorum_q`."""
+        return (
+            self.cancelled and self.cancelled_by_id is None and self.cancel_reason == NOT_ENOUGH_PARTICIPANTS
+        )
+
+    def held(self, now: datetime) -> bool:
+        """The Python form of `held_q`."""
+        return not self.cancelled and (self.ends_at <= now or self.call_ended_at is not None)
+
+    @property
+    def average(self) -> float | None:
+        return self.rating_total / self.ratings if self.ratings else None
+
+
+# The fields of `SessionTotals` read from the session; its counts of places follow.
+SESSION_FIELDS = (
+    "pk",
+    "title",
+    "host_id",
+    "host__full_name",
+    "host__email",
+    "starts_at",
+    "ends_at",
+    "call_ended_at",
+    "status",
+    "cancelled_by_id",
+    "cancel_reason",
+    "max_participants",
+    "duration",
+)
+
+
+def session_totals(filters: ReportFilters) -> list[SessionTotals]:
+    """Every session of the report with its counts (`SessionTotals`): the places grouped by
+    session, then the sessions (two queries), read the first time a figure needs them, so
+    that the figures of one `ReportFilters` agree."""
+    if "totals" not in filters._read:
+        sessions = sessions_in(filters)
+        places = Participant.objects.filter(session__in=sessions)
+        if filters.narrows_people:  # grouped by whether the place is a chosen person's
+            chosen = Q(user_id__in=members_in(filters).values("user_id"))
+            places = places.annotate(chosen=ExpressionWrapper(chosen, output_field=BooleanField()))
+        else:
+            places = places.annotate(chosen=Value(True))
+        registered = Q(status=Participant.Status.REGISTERED)
+        came = registered & Q(attended=True)
+        promoted = Q(status__in=TOOK_PART, promoted_at__isnull=False)
+        waiting = Q(status=Participant.Status.WAITLISTED)
+        # Everyone who stood in the waitlist: still there, moved up to a seat, or gone from it.
+        stood_in_line = waiting | promoted | Q(status=Participant.Status.LEFT, waitlisted_at__isnull=False)
+        counts: dict[int, list[int]] = {}
+        for session_id, chosen_rows, *figures in (
+            places.values_list("session_id", "chosen")
+            .annotate(
+                taken=Count("pk", filter=Q(status__in=Participant.SEATED)),
+                waiting=Count("pk", filter=waiting),
+                registered=Count("pk", filter=registered),
+                waitlisted=Count("pk", filter=stood_in_line),
+                promoted=Count("pk", filter=promoted),
+                came=Count("pk", filter=came),
+                ratings=Count("feedback", filter=registered),
+                rating_total=Sum("feedback__rating", filter=registered, default=0),
+                reported=Sum("minutes_present", filter=came, default=0),
+                unreported=Count("pk", filter=came & Q(minutes_present__isnull=True)),
+            )
+            .order_by()
+        ):
+            # Seats and the waitlist count everyone in the session, the rest the chosen people.
+            total = counts.setdefault(session_id, [0] * len(figures))
+            total[0] += figures[0]
+            total[1] += figures[1]
+            if chosen_rows:
+                total[2:] = figures[2:]
+        nothing = [0] * (len(SessionTotals._fields) - len(SESSION_FIELDS))
+        filters._read["totals"] = [
+            SessionTotals(*session, *counts.get(session[0], nothing))
+            for session in sessions.values_list(*SESSION_FIELDS).order_by()
+        ]
+    read: list[SessionTotals] = filters._read["totals"]
+    return read
+
+
+def figures(filters: ReportFilters, *, now: datetime) -> Figures:
+    """The headline figures: the sessions' totals added up, and one query for the people."""
+    rows = session_totals(filters)
+    held_rows = [row for row in rows if row.held(now)]
+    places = [row for row in rows if not row.cancelled]  # figures of places leave cancelled ones out
+    ratings = sum(row.ratings for row in held_rows)
+    rating_total = sum(row.rating_total for row in held_rows)
+    people = _attendees(filters, now=now).aggregate(people=Count("user_id", distinct=True))["people"]
     return Figures(
-        sessions=by_session["total"],
-        held=by_session["held"],
-        upcoming=by_session["total"] - by_session["held"] - by_session["cancelled"],
-        cancelled=by_session["cancelled"],
-        cancelled_for_quorum=by_session["for_quorum"],
-        seats_offered=by_session["offered"] or 0,
-        seats_taken=seats_taken,
-        registrations=by_place["registrations"],
-        people=by_place["people"],
-        waitlisted=by_place["waitlisted"],
-        promoted=by_place["promoted"],
-        registered_held=by_place["registered_held"],
-        attended=by_place["came"],
-        ratings=by_place["ratings"],
-        average_rating=float(by_place["average"]) if by_place["average"] is not None else None,
-        minutes=(by_place["reported"] or 0) + _minutes(by_place["unreported"]),
+        sessions=len(rows),
+        held=len(held_rows),
+        upcoming=len(places) - len(held_rows),
+        cancelled=len(rows) - len(places),
+        cancelled_for_quorum=sum(row.cancelled_for_quorum for row in rows),
+        seats_offered=sum(row.max_participants for row in held_rows),
+        seats_taken=sum(row.taken for row in held_rows),
+        registrations=sum(row.registered for row in places),
+        people=people,
+        waitlisted=sum(row.waitlisted for row in places),
+        promoted=sum(row.promoted for row in places),
+        registered_held=sum(row.registered for row in held_rows),
+        attended=sum(row.came for row in held_rows),
+        ratings=ratings,
+        average_rating=rating_total / ratings if ratings else None,
+        minutes=sum(row.reported for row in held_rows)
+        + _minutes(sum((row.duration * row.unreported for row in held_rows), timedelta())),
     )
 
 
@@ -305,7 +410,9 @@ def _attendees(filters: ReportFilters, *, now: datetime) -> QuerySet[Participant
 
 
 def reach(filters: ReportFilters, *, now: datetime) -> tuple[Reach, list[Reach], list[Reach]]:
-    """Everyone chosen, then each cohort and each tag of the program (three queries)."""
+    """Everyone chosen, then each cohort and each tag of the program (three queries). With a
+    cohort or tag chosen, its table lists it alone, and the other table the groups that have
+    chosen members (the rest would only show zeros)."""
     attendees = _attendees(filters, now=now)
     overall = reach_members(filters).aggregate(
         members=Count("pk"), reached=Count("pk", filter=Q(user_id__in=attendees))
@@ -315,33 +422,64 @@ def reach(filters: ReportFilters, *, now: datetime) -> tuple[Reach, list[Reach],
     if filters.narrows_people:
         in_group &= Q(memberships__in=members_in(filters).values("pk"))
     groups: list[list[Reach]] = []
-    for model in (Cohort, Tag):
-        rows = (
-            model.objects.filter(program=filters.program)
-            .annotate(
-                members=Count("memberships", filter=in_group),
-                reached=Count("memberships", filter=in_group & Q(memberships__user_id__in=attendees)),
-            )
-            .order_by("name", "pk")
-            .values_list("name", "members", "reached")
+    for model, chosen in ((Cohort, filters.cohort), (Tag, filters.tag)):
+        found = model.objects.filter(program=filters.program)
+        if chosen is not None:
+            found = found.filter(pk=chosen.pk)
+        found = found.annotate(
+            members=Count("memberships", filter=in_group),
+            reached=Count("memberships", filter=in_group & Q(memberships__user_id__in=attendees)),
         )
+        if filters.narrows_people and chosen is None:
+            found = found.filter(members__gt=0)
+        rows = found.order_by("name", "pk").values_list("name", "members", "reached")
         groups.append([Reach(name=name, members=members, reached=reached) for name, members, reached in rows])
     return everyone, groups[0], groups[1]
 
 
-def never_registered(filters: ReportFilters) -> QuerySet[Membership]:
+class MemberList(Sequence[Membership]):
+    """Members in a fixed order, for a paginator: their keys read once (one query, however many
+    pages are counted and shown), then a page at a time with their users."""
+
+    def __init__(self, members: QuerySet[Membership]) -> None:
+        self.members = members
+        self._keys: list[int] | None = None
+
+    @property
+    def keys(self) -> list[int]:
+        if self._keys is None:
+            self._keys = list(self.members.values_list("pk", flat=True))
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Membership: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Membership]: ...
+    def __getitem__(self, index: int | slice) -> Membership | list[Membership]:
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        keys = self.keys[index]
+        found = Membership.objects.select_related("user").in_bulk(keys)
+        return [found[pk] for pk in keys if pk in found]
+
+    def __iter__(self) -> Iterator[Membership]:
+        return iter(self[:])
+
+
+def never_registered(filters: ReportFilters) -> MemberList:
     """Mentors and mentees (of the chosen cohort and tag) who have never taken a place in, nor
-    hosted, any session of the program, at any time: people to invite next time."""
+    hosted, any session of the program, at any time: people to invite next time. (Counting
+    them reads every place of the program, so the list is read once for the count and the page.)"""
     places = Participant.objects.filter(
         session__program=filters.program,
         user_id=OuterRef("user_id"),
         status__in=(*TOOK_PART, Participant.Status.HOST),
     )
-    return (
-        reach_members(filters)
-        .filter(~Exists(places))
-        .select_related("user")
-        .order_by("user__full_name", "user__email", "pk")
+    return MemberList(
+        reach_members(filters).filter(~Exists(places)).order_by("user__full_name", "user__email", "pk")
     )
 
 
@@ -418,62 +556,37 @@ HOST_SORT_DEFAULT = "-held"
 
 
 def host_rows(filters: ReportFilters, *, now: datetime, sort: Sort) -> list[HostRow]:
-    """One row per host of the report's sessions, in `sort`'s order (three grouped queries; a
-    program has as many rows as hosts, so they are sorted here)."""
-    sessions = sessions_in(filters)
-    was_held = held_q(now=now)
-    rows = {
-        row["host_id"]: HostRow(
-            host_id=row["host_id"],
-            full_name=row["host__full_name"],
-            email=row["host__email"],
-            sessions=row["sessions"],
-            held=row["held"],
-            cancelled=row["cancelled"],
-            seats_offered=row["offered"] or 0,
-        )
-        for row in sessions.values("host_id", "host__full_name", "host__email")
-        .annotate(
-            sessions=Count("pk"),
-            held=Count("pk", filter=was_held),
-            cancelled=Count("pk", filter=Q(status=GroupSession.Status.CANCELLED)),
-            offered=Sum("max_participants", filter=was_held),
-        )
-        .order_by()
-    }
-    seats = (
-        Participant.objects.filter(session__in=held(sessions, now=now), status__in=Participant.SEATED)
-        .values("session__host_id")
-        .annotate(taken=Count("pk"))
-        .order_by()
-    )
-    for seat in seats:
-        rows[seat["session__host_id"]].seats_taken = seat["taken"]
-    registered = Q(status=Participant.Status.REGISTERED)
-    places = (
-        participants_in(filters)
-        .filter(held_q(now=now, prefix="session__"))
-        .values("session__host_id")
-        .annotate(
-            registered=Count("pk", filter=registered),
-            came=Count("pk", filter=registered & Q(attended=True)),
-            ratings=Count("feedback", filter=registered),
-            average=Avg("feedback__rating", filter=registered),
-        )
-        .order_by()
-    )
-    for place in places:
-        host = rows[place["session__host_id"]]
-        host.registered, host.attended = place["registered"], place["came"]
-        host.ratings = place["ratings"]
-        host.average_rating = float(place["average"]) if place["average"] is not None else None
+    """One row per host of the report's sessions, in `sort`'s order, added up from the sessions'
+    totals (a program has as many rows as hosts, so they are sorted here)."""
+    rows: dict[int, HostRow] = {}
+    rating_totals: dict[int, int] = {}
+    for session in session_totals(filters):
+        host = rows.get(session.host_id)
+        if host is None:
+            host = rows[session.host_id] = HostRow(
+                host_id=session.host_id, full_name=session.host_name, email=session.host_email
+            )
+            rating_totals[session.host_id] = 0
+        host.sessions += 1
+        host.cancelled += session.cancelled
+        if session.held(now):
+            host.held += 1
+            host.seats_offered += session.max_participants
+            host.seats_taken += session.taken
+            host.registered += session.registered
+            host.attended += session.came
+            host.ratings += session.ratings
+            rating_totals[session.host_id] += session.rating_total
+    for host in rows.values():
+        host.average_rating = rating_totals[host.host_id] / host.ratings if host.ratings else None
     by_name = sorted(rows.values(), key=HOST_SORTS["host"])  # ties in any other column: by name
     return _sorted_nones_last(by_name, HOST_SORTS[sort.key], descending=sort.descending)
 
 
 # ---- Per session ---------------------------------------------------------------------------------
 
-# Column -> what the database orders by (a field, or a figure of `_session_figures`).
+# Column -> what the sessions are ordered by: fields, or a figure of `session_figures` (ordered
+# here from the sessions' totals, which have the same names).
 SESSION_SORTS: dict[str, tuple[str, ...]] = {
     "date": ("starts_at",),
     "title": ("title",),
@@ -486,7 +599,7 @@ SESSION_SORTS: dict[str, tuple[str, ...]] = {
 SESSION_SORT_DEFAULT = "-date"
 
 
-def _session_figures(filters: ReportFilters) -> dict[str, Aggregate]:
+def session_figures(filters: ReportFilters) -> dict[str, Aggregate]:
     """Per session: seats taken (host included) and the waitlist describe the session; the
     registered, attended and ratings count the chosen people's places."""
     chosen = _chosen(filters, prefix="participants__")
@@ -502,42 +615,60 @@ def _session_figures(filters: ReportFilters) -> dict[str, Aggregate]:
 
 
 class SessionList(Sequence[GroupSession]):
-    """The report's sessions in a table's order, for a paginator: counted without their
-    figures, and read (figures computed only when the order needs them) a page at a time."""
+    """The report's sessions in a table's order, for a paginator: counted from the sessions'
+    totals and read a page at a time, from a query in the table's order or, for an order by a
+    figure, by the keys already put in order."""
 
-    def __init__(self, filters: ReportFilters, rows: QuerySet[GroupSession]) -> None:
+    def __init__(self, filters: ReportFilters, rows: QuerySet[GroupSession] | list[int]) -> None:
         self.filters = filters
         self.rows = rows
 
     def __len__(self) -> int:
-        return sessions_in(self.filters).count()
+        return len(session_totals(self.filters))
 
     @overload
     def __getitem__(self, index: int) -> GroupSession: ...
     @overload
     def __getitem__(self, index: slice) -> list[GroupSession]: ...
     def __getitem__(self, index: int | slice) -> GroupSession | list[GroupSession]:
-        if isinstance(index, slice):
-            return list(self.rows[index])
-        return self.rows[index]
+        if isinstance(self.rows, QuerySet):
+            return list(self.rows[index]) if isinstance(index, slice) else self.rows[index]
+        if not isinstance(index, slice):
+            return self[index : index + 1 or None][0]
+        ids = self.rows[index]
+        found = GroupSession.objects.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
     def __iter__(self) -> Iterator[GroupSession]:
-        return iter(self.rows)
+        return iter(self.rows if isinstance(self.rows, QuerySet) else self[:])
+
+
+def _by_figure(rows: list[SessionTotals], name: str, *, descending: bool) -> list[int]:
+    """The sessions' keys by a figure (unknown ones last), then latest first, then by key in
+    the figure's direction: the order the database gives for a field."""
+
+    def figure(row: SessionTotals) -> Any:
+        return getattr(row, name)
+
+    rows = sorted(rows, key=lambda row: row.pk, reverse=descending)
+    rows.sort(key=lambda row: row.starts_at, reverse=True)  # stable: ties keep the key's order
+    known = sorted((row for row in rows if figure(row) is not None), key=figure, reverse=descending)
+    return [row.pk for row in known] + [row.pk for row in rows if figure(row) is None]
 
 
 def session_list(filters: ReportFilters, *, sort: Sort) -> SessionList:
     """The report's sessions in `sort`'s order, for pagination; decorate one page with
-    `session_rows`. Only an order by a figure makes the database compute the figures."""
+    `session_rows`. An order by a figure is put together from the sessions' totals."""
     fields = SESSION_SORTS[sort.key]
-    sessions = sessions_in(filters)
-    figures = _session_figures(filters)
-    if any(name in figures for name in fields):
-        sessions = sessions.annotate(**{name: figures[name] for name in fields})
+    if fields[0] in session_figures(filters):
+        return SessionList(
+            filters, _by_figure(session_totals(filters), fields[0], descending=sort.descending)
+        )
     order = [
         F(name).desc(nulls_last=True) if sort.descending else F(name).asc(nulls_last=True) for name in fields
     ]
     tie = F("pk").desc() if sort.descending else F("pk").asc()
-    return SessionList(filters, sessions.order_by(*order, "-starts_at", tie))
+    return SessionList(filters, sessions_in(filters).order_by(*order, "-starts_at", tie))
 
 
 def session_status(session: GroupSession, *, now: datetime) -> str:
@@ -560,11 +691,11 @@ def session_status(session: GroupSession, *, now: datetime) -> str:
 def session_rows(
     filters: ReportFilters, sessions: Iterable[GroupSession], *, now: datetime
 ) -> list[GroupSession]:
-    """One page of `session_list` with its figures (attributes named as in `_session_figures`)
+    """One page of `session_list` with its figures (attributes named as in `session_figures`)
     and `report_status`, in the page's order: one query."""
     ids = [session.pk for session in sessions]
     found = (
-        GroupSession.objects.filter(pk__in=ids).select_related("host").annotate(**_session_figures(filters))
+        GroupSession.objects.filter(pk__in=ids).select_related("host").annotate(**session_figures(filters))
     )
     by_id = {session.pk: session for session in found}
     rows = [by_id[pk] for pk in ids if pk in by_id]
@@ -611,24 +742,21 @@ def _next_bucket(start: date, unit: str) -> date:
 
 
 def timeline(filters: ReportFilters, *, now: datetime, today: date) -> Timeline:
-    """Sessions held and places attended, day by day in the program's zone from one grouped
-    query, then gathered by week (ranges up to 16 weeks), month (up to 5 years) or year, from
+    """Sessions held and places attended, day by day in the program's zone from the sessions'
+    totals, then gathered by week (ranges up to 16 weeks), month (up to 5 years) or year, from
     the range's first day (or the first session held) to its last day or today."""
     zone = zoneinfo.ZoneInfo(filters.program.time_zone)
-    came = _chosen(filters, prefix="participants__") & Q(
-        participants__status=Participant.Status.REGISTERED, participants__attended=True
-    )
-    days = list(
-        held(sessions_in(filters), now=now)
-        .annotate(day=TruncDate("starts_at", tzinfo=zone))
-        .values("day")
-        .annotate(held=Count("pk", distinct=True), attended=Count("participants", filter=came))
-        .order_by("day")
-    )
-    first = filters.start or (days[0]["day"] if days else None)
+    by_day: dict[date, list[int]] = {}
+    for session in session_totals(filters):
+        if session.held(now):
+            counts = by_day.setdefault(session.starts_at.astimezone(zone).date(), [0, 0])
+            counts[0] += 1
+            counts[1] += session.came
+    days = sorted(by_day)
+    first = filters.start or (days[0] if days else None)
     last = min(filters.end or today, today)
     if days:
-        last = max(last, days[-1]["day"])  # a call ended early today is still today
+        last = max(last, days[-1])  # a call ended early today is still today
     if first is None or first > last:
         return Timeline(unit=WEEK, buckets=[])
     span = last - first
@@ -638,10 +766,10 @@ def timeline(filters: ReportFilters, *, now: datetime, today: date) -> Timeline:
     while start <= last:
         totals[start] = [0, 0]
         start = _next_bucket(start, unit)
-    for row in days:
-        bucket = totals.setdefault(_bucket_start(row["day"], unit), [0, 0])
-        bucket[0] += row["held"]
-        bucket[1] += row["attended"]
+    for day, (held_, came_) in by_day.items():
+        bucket = totals.setdefault(_bucket_start(day, unit), [0, 0])
+        bucket[0] += held_
+        bucket[1] += came_
     return Timeline(
         unit=unit,
         buckets=[

@@ -355,8 +355,9 @@ def participant_leave(*, session: GroupSession, user: User, now: datetime | None
         if not phase.can_leave:
             raise SessionError("This session has started, so its seats are no longer given back.")
         had_seat = participant.has_seat
-        participant.status, participant.waitlisted_at = Status.LEFT, None
-        participant.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        # waitlisted_at stays: the status says they left, and reports count who was ever waitlisted.
+        participant.status = Status.LEFT
+        participant.save(update_fields=["status", "updated_at"])
         if had_seat:
             publish(events.ParticipantLeft(participant_id=participant.pk, version=participant.version))
         if had_seat and session.phase(now).can_leave:

@@ -345,13 +345,16 @@ def session_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "groupsessions/cancel.html", {"form": form, "session": session})
 
 
-@login_required
-def member_suggest(request: AuthedRequest) -> JsonResponse:
-    """Type-ahead over the members of a program, for the people who may invite there (program
-    managers and mentors): names, and email addresses for program managers only."""
+def member_suggestions_json(
+    request: AuthedRequest, *, may_pick: Callable[[Membership], bool]
+) -> JsonResponse:
+    """The members type-ahead's answer (`?program=<id>&q=<text>`, see the member picker), for
+    every picker: the program's members matching, by name, and by email address for its
+    managers only (who may see addresses). 404 for a program the person is not in, or where
+    `may_pick` refuses their membership."""
     program_id = request.GET.get("program", "")
     membership = membership_in(user=request.user, program_id=program_id) if is_id(program_id) else None
-    if membership is None or not rules.can_invite(membership=membership):
+    if membership is None or not may_pick(membership):
         raise Http404("No such program.")
     people = selectors.member_suggestions(
         program=membership.program,
@@ -370,6 +373,15 @@ def member_suggest(request: AuthedRequest) -> JsonResponse:
                 for p in people
             ]
         }
+    )
+
+
+@login_required
+def member_suggest(request: AuthedRequest) -> JsonResponse:
+    """The invite picker's type-ahead, for the people who may invite (program managers and
+    mentors)."""
+    return member_suggestions_json(
+        request, may_pick=lambda membership: rules.can_invite(membership=membership)
     )
 
 

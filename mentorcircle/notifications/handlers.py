@@ -7,6 +7,7 @@ from typing import Any
 from django_tasks.base import Task
 
 from mentorcircle.conversations import events as conversation_events
+from mentorcircle.conversations import services as conversation_services
 from mentorcircle.conversations.models import Message
 from mentorcircle.core.events import subscribe
 from mentorcircle.groupsessions import events as session_events
@@ -57,15 +58,17 @@ def _program_invitations_made(event: program_events.ProgramInvitationsMade) -> N
 
 
 def _message_posted(event: conversation_events.MessagePosted) -> None:
-    """Readers are emailed at the end of the message's 15-minute window (one email per window,
-    whatever the number of messages: the task's deliveries are keyed by the window)."""
+    """Readers are emailed at the end of the message's 15-minute window: the window's first
+    message enqueues its one task (one email per window, whatever the number of messages; the
+    task's deliveries are keyed by the window, so a retry sends nothing twice)."""
     posted_at = Message.objects.filter(pk=event.message_id).values_list("created_at", flat=True).first()
     if posted_at is None:
         return
     end = services.message_window_end(posted_at)
-    tasks.message_emails.using(run_after=end).enqueue(
-        conversation_id=event.conversation_id, window_end=end.isoformat()
-    )
+    if conversation_services.message_emails_due(conversation_id=event.conversation_id, window_end=end):
+        tasks.message_emails.using(run_after=end).enqueue(
+            conversation_id=event.conversation_id, window_end=end.isoformat()
+        )
 
 
 def connect() -> None:

@@ -27,6 +27,7 @@ from django_tasks import task
 from django_tasks.base import Task
 
 from mentorcircle.conversations import selectors as conversation_selectors
+from mentorcircle.conversations import services as conversation_services
 from mentorcircle.conversations.models import Conversation
 from mentorcircle.groupsessions.models import FOLLOW_UP_DELAY, GroupSession, Participant
 from mentorcircle.notifications import emails, selectors, services
@@ -458,6 +459,7 @@ def message_emails(*, conversation_id: int, window_end: str) -> None:
     if conversation is None:
         return
     end = datetime.fromisoformat(window_end)
+    conversation_services.message_emails_started(conversation_id=conversation.pk, window_end=end)
     unread = conversation_selectors.unread_to_email(
         conversation=conversation, since=end - services.MESSAGE_EMAIL_WINDOW, until=end, now=timezone.now()
     )

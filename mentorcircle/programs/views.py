@@ -4,7 +4,7 @@ from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
@@ -33,13 +33,25 @@ Response = TypeVar("Response", bound=HttpResponseBase)
 def manager_view(view: Callable[..., Response]) -> Callable[..., Response]:
     """Signed-in program managers of `slug` only. The program's other members are told so (403,
     with a link to the program's page); people outside it get 404, as if it did not exist."""
+    return _for_managers(view, tell_members=True)
 
+
+def manager_only_view(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Signed-in program managers of `slug` only, and 404 to everyone else, the program's other
+    members included: for pages about other people's records (reports, exports, a member's page
+    and the changes made to members), whose existence is the managers' business alone."""
+    return _for_managers(view, tell_members=False)
+
+
+def _for_managers(view: Callable[..., Response], *, tell_members: bool) -> Callable[..., Response]:
     @login_required
     @wraps(view)
     def wrapper(request: AuthedRequest, slug: str, *args: object, **kwargs: object) -> Response:
         membership = selectors.membership_get(user=request.user, slug=slug)
         program = membership.program
         if not membership.is_manager:
+            if not tell_members:
+                raise Http404("No such program.")
             raise Refused(
                 f"Only program managers of {program.name} can see this page.",
                 links=[(f"Go to {program.name}", program.get_absolute_url())],
@@ -112,7 +124,7 @@ def members_page(request: AuthedRequest, program: Program, *, bulk_form: MemberB
     )
 
 
-@manager_view
+@manager_only_view
 def member(request: AuthedRequest, program: Program, membership_id: int) -> HttpResponse:
     """A member's page for the program's managers: who they are here, their role, cohorts and
     tags (changed with one "Save changes"), the way to remove them, and what was changed."""

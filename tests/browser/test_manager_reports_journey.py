@@ -1,6 +1,7 @@
 """A program manager opens Manager > Reports, narrows it to a cohort, reads the chart, downloads the
 sessions CSV, then removes a member from the program and sees their seat go to the waitlist; at
-desktop and at phone width."""
+desktop and at phone width. The filters' days show only for a custom period, and the address after
+Show holds only the filters chosen."""
 
 import csv
 import io
@@ -113,13 +114,23 @@ def test_a_manager_reads_a_cohort_report_downloads_it_and_removes_a_member(
     expect(stat(page, "Registrations")).to_have_text("5")
     look(page, f"reports-01-{size}-all-cohorts")
 
-    # One cohort: the figures narrow to its people, and the address keeps the filter.
+    # From and To show only once Custom is chosen.
     filters = page.get_by_role("search", name="Report filters")
+    expect(filters.get_by_label("From")).to_be_hidden()
+    expect(filters.get_by_label("To")).to_be_hidden()
+    filters.get_by_label("Period").select_option(label="Custom")
+    expect(filters.get_by_label("From")).to_be_visible()
+    expect(filters.get_by_label("To")).to_be_visible()
+    filters.get_by_label("Period").select_option(label="Last 90 days")
+    expect(filters.get_by_label("From")).to_be_hidden()
+
+    # One cohort: the figures narrow to its people, and the address holds the filters chosen
+    # and nothing else.
     filters.get_by_label("Cohort").select_option(label="Spring cohort")
     filters.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(rf"/manage/alpha/reports/\?.*\bcohort={spring.pk}\b"))
-    query = parse_qs(urlsplit(page.url).query)
-    assert query["cohort"] == [str(spring.pk)]
+    query = parse_qs(urlsplit(page.url).query, keep_blank_values=True)
+    assert query == {"period": ["90d"], "cohort": [str(spring.pk)]}, page.url
     expect(filters.get_by_label("Cohort")).to_have_value(str(spring.pk))
     expect(page.locator(".report-scope").first).to_contain_text("people of the cohort Spring cohort")
     expect(stat(page, "Sessions held")).to_have_text("1")
@@ -134,18 +145,27 @@ def test_a_manager_reads_a_cohort_report_downloads_it_and_removes_a_member(
     description = chart.locator("desc")
     expect(description).not_to_have_text("")
     expect(page.locator("figure.chart figcaption")).to_have_text(description.text_content() or "")
-    page.get_by_text("The chart's figures as a table").click()
     figures_table = page.locator("details.chart-data table")
+    expect(figures_table).to_be_hidden()  # closed until asked for
+    page.get_by_text("The chart's figures as a table").click()
     expect(figures_table).to_be_visible()
     expect(figures_table.get_by_role("columnheader", name="Sessions held")).to_be_visible()
     look(page, f"reports-02-{size}-spring-cohort")
     if viewport == PHONE:
         assert_no_sideways_scroll(page, viewport)
+        # On a phone each session is a small card, each figure under its label.
+        card = page.locator(".session-table tbody tr").first
+        expect(card.locator("td[data-label=Seats]")).to_be_visible()
+        box = page.locator(".session-table").bounding_box()
+        assert box
+        assert box["width"] <= viewport["width"], box
 
     # The sessions CSV, with the same filters: a BOM for spreadsheets, one row per session.
     downloads = page.get_by_role("region", name="Download CSV")
+    expect(downloads.get_by_role("link", name="Download participants (CSV)")).to_be_visible()
+    expect(downloads.get_by_role("link", name="Download members (CSV)")).to_be_visible()
     with page.expect_download() as download_info:
-        downloads.get_by_role("link", name="Sessions", exact=True).click()
+        downloads.get_by_role("link", name="Download sessions (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.startswith("alpha-sessions-"), download.suggested_filename
     assert download.suggested_filename.endswith(".csv"), download.suggested_filename
@@ -190,3 +210,29 @@ def test_a_manager_reads_a_cohort_report_downloads_it_and_removes_a_member(
     statuses = dict(upcoming.participants.values_list("user__full_name", "status"))
     assert statuses["Eva Mentee"] == Participant.Status.REGISTERED
     assert statuses["Ada Mentee"] == Participant.Status.LEFT
+
+
+@pytest.mark.usefixtures("program")
+def test_a_refused_day_keeps_the_days_in_sight_and_without_script_they_always_are(
+    page: Page, live_server, browser
+):
+    sign_in(page, live_server, "maria@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/manage/alpha/reports/?period=custom&start=2026-03-10&end=2026-03-01")
+    filters = page.get_by_role("search", name="Report filters")
+    expect(filters.get_by_label("To")).to_be_visible()
+    expect(filters.get_by_text("Choose a day on or after the first day.")).to_be_visible()
+    look(page, "reports-06-desktop-refused-day")
+
+    # A browser without script shows every field and sends them all: the page reads them alike.
+    context = browser.new_context(java_script_enabled=False, viewport=VIEWPORT, timezone_id=TIME_ZONE)
+    context.add_cookies(page.context.cookies())  # signed in as above
+    plain = context.new_page()
+    plain.goto(f"{live_server.url}/manage/alpha/reports/")
+    filters = plain.get_by_role("search", name="Report filters")
+    expect(filters.get_by_label("From")).to_be_visible()
+    filters.get_by_label("Cohort").select_option(label="Spring cohort")
+    filters.get_by_role("button", name="Show").click()
+    expect(plain.locator(".report-scope").first).to_contain_text("people of the cohort Spring cohort")
+    assert parse_qs(urlsplit(plain.url).query, keep_blank_values=True)["start"] == [""]
+    expect(stat(plain, "Sessions held")).to_have_text("1")
+    context.close()

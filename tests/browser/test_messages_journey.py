@@ -1,9 +1,14 @@
 """Messages: the host shares a session with two mentees; one opens the message from the inbox
 and joins from its card; the other replies; the host sees the unread count."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from mentorcircle.conversations import services
+from mentorcircle.conversations.models import Message
 from mentorcircle.groupsessions.models import Participant
 from mentorcircle.programs.models import Membership
 from tests.browser.conftest import expect_toast, look, program_member, sign_in
@@ -48,6 +53,7 @@ def test_host_shares_a_session_one_mentee_joins_from_the_card_the_other_replies(
     sign_in(mina_page, live_server, mina.email, PASSWORD)
     sidebar = mina_page.get_by_role("link", name="Messages 1 unread")
     expect(sidebar).to_be_visible()
+    expect(mina_page.get_by_role("banner").get_by_role("link", name="Messages, 1 unread")).to_be_visible()
     sidebar.click()
     look(mina_page, "messages-02-inbox")
     mina_page.get_by_role("link", name="Theo Mentor").click()
@@ -74,7 +80,21 @@ def test_host_shares_a_session_one_mentee_joins_from_the_card_the_other_replies(
     # The host sees one unread conversation in the sidebar, and Nora's reply in it.
     page.goto(f"{live_server.url}/me/messages/")
     expect(page.get_by_role("link", name="Messages 1 unread")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Messages, 1 unread")).to_be_visible()
     look(page, "messages-06-host-unread")
     page.get_by_role("link", name="Nora Newcomer").click()
     expect(page.get_by_text("Can't make it, but please share the next one!")).to_be_visible()
-    expect(page.get_by_role("link", name="Messages", exact=True)).to_be_visible()
+    sidebar = page.get_by_role("navigation", name="Personal dashboard")
+    expect(sidebar.get_by_role("link", name="Messages", exact=True)).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Messages", exact=True)).to_be_visible()
+
+    # A message of another day arrives while the page is open: it comes with its date divider.
+    conversation = Message.objects.filter(author=nora).get().conversation
+    services.message_post(
+        conversation=conversation,
+        author=nora,
+        body="See you next time",
+        now=timezone.now() + timedelta(days=1),
+    )
+    expect(page.locator(".messages")).to_contain_text("See you next time", timeout=15_000)
+    expect(page.locator(".messages li.divider:not(.divider-new)")).to_have_count(2)

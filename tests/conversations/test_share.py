@@ -4,14 +4,17 @@ nobody is invited; managers may share with whole groups, done by tasks when it i
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from mentorcircle.conversations import services
+from mentorcircle.conversations import services, tasks
 from mentorcircle.conversations.models import Block, Conversation, Message
 from mentorcircle.groupsessions.models import Participant
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
 from tests.helpers import field_errors, page_text, run_tasks, toasts
+from tests.notifications.test_delivery import enqueue_again
 
 PERSONAS = ("manager", "mentor", "mentee", "outsider", "other_manager")
 
@@ -170,6 +173,43 @@ def test_a_manager_shares_with_a_whole_program_through_tasks_once(
     assert (
         not Participant.objects.exclude(status=Participant.Status.HOST).exclude(user=personas.mentee).exists()
     )
+
+
+def test_a_share_task_run_twice_or_enqueued_twice_stores_each_card_once(
+    personas, session, django_capture_on_commit_callbacks
+):
+    people = [MembershipFactory(program=personas.program).user for _ in range(services.SHARE_NOW + 5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.session_share(session=session, sharer=personas.manager, everyone=True, note="Join us")
+    (batch,) = DBTaskResult.objects.filter(task_path=tasks.share_batch.module_path)
+    enqueue_again(batch)  # a duplicate delivery of the same task
+
+    run_tasks()
+    tasks.share_batch.call(**batch.args_kwargs["kwargs"])  # and a retry after both ran
+
+    shares = Message.objects.filter(kind=Message.Kind.SHARE, session=session)
+    recipients = len(people) + 2  # with the mentor and the mentee
+    assert shares.count() == recipients
+    assert shares.values("conversation").distinct().count() == recipients
+
+
+def test_the_database_refuses_a_second_copy_of_a_share(personas, session):
+    services.share_send(
+        session=session,
+        sharer=personas.mentor,
+        user_ids=[personas.mentee.pk],
+        note="",
+        shared_at=timezone.now(),
+    )
+    first = Message.objects.get(kind=Message.Kind.SHARE)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            conversation=first.conversation,
+            author=first.author,
+            kind=Message.Kind.SHARE,
+            session=session,
+            created_at=first.created_at,
+        )
 
 
 def test_a_manager_shares_with_a_cohort(client, personas, session):

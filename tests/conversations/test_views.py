@@ -2,16 +2,19 @@
 
 import re
 import zoneinfo
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from mentorcircle.conversations import services
+from mentorcircle.conversations import services, views
 from mentorcircle.conversations.context_processors import unread
 from mentorcircle.conversations.models import Block, Conversation, Message, MessageReport
+from mentorcircle.core.templatetags.when import when_date
 from mentorcircle.groupsessions import services as session_services
 from mentorcircle.groupsessions.models import Participant
 from tests.conversations.conftest import post
@@ -224,6 +227,35 @@ def test_the_unread_count_is_read_in_one_query_and_only_when_shown(personas):
     assert len(building) == 0  # a page that does not show it pays nothing
     assert len(reading) == 1
     assert shown == ("1", True)
+
+
+@pytest.mark.usefixtures("direct")
+def test_the_top_bar_shows_the_unread_count_on_every_page_in_one_query(client, personas):
+    client.force_login(personas.mentee)
+    client.get(reverse("accounts:settings"))  # warm-up
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("accounts:settings")).content.decode()
+    counts = [q["sql"] for q in captured if "conversations_conversation" in q["sql"]]
+
+    assert 'class="topbar-messages"' in page
+    assert 'aria-label="Messages, 1 unread"' in page
+    assert '<span class="badge" aria-hidden="true">1</span>' in page
+    assert len(counts) == 1
+
+
+@pytest.mark.usefixtures("direct")
+def test_the_top_bar_has_no_count_when_all_is_read_and_costs_anonymous_visitors_nothing(client, personas):
+    client.force_login(personas.mentor)  # wrote the only message
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert 'aria-label="Messages"' in page
+    assert '<span class="badge"' not in page
+
+    client.logout()
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("account_login")).content.decode()
+    assert "topbar-messages" not in page
+    assert not [q for q in captured if "conversations_" in q["sql"]]
 
 
 def test_opening_a_conversation_reads_it(client, personas, direct):
@@ -501,6 +533,53 @@ def test_the_live_updates_bring_only_newer_messages_and_read_them(client, person
     assert answer["closed"] is None
     assert client.get(url, {"after": second.pk}).json()["messages"] == []
     assert direct.members.get(user=personas.mentee).last_read_id == second.pk
+
+
+def test_the_live_updates_give_each_message_its_day_for_the_date_divider(client, personas, direct):
+    first = direct.messages.get()
+    client.force_login(personas.mentee)
+    personas.mentee.time_zone = "Asia/Tokyo"
+    personas.mentee.save()
+    late = post(direct, personas.mentor, "Late", now=datetime(2027, 3, 1, 14, 59, tzinfo=UTC))
+    next_day = post(direct, personas.mentor, "Next day", now=datetime(2027, 3, 1, 15, 1, tzinfo=UTC))
+
+    answer = client.get(reverse("conversations:poll", args=[direct.pk]), {"after": first.pk}).json()
+    reply = client.post(
+        reverse("conversations:reply", args=[direct.pk]),
+        {"body": "Hi"},
+        headers={"accept": "application/json"},
+    ).json()
+
+    # Days are the reader's: 15:00 UTC is midnight in Tokyo.
+    assert [(item["id"], item["day"]) for item in answer["messages"]] == [
+        (late.pk, "1 Mar 2027"),
+        (next_day.pk, "2 Mar 2027"),
+    ]
+    assert reply["day"] == when_date(timezone.now())
+
+
+def test_the_live_updates_show_a_removal_made_after_the_page_was_drawn(client, personas, chat):
+    conversation, first = chat
+    client.force_login(personas.mentee)
+    page = client.get(conversation.get_absolute_url()).content.decode()
+    since = re.search(r'data-since="([^"]+)"', page).group(1)
+    url = reverse("conversations:poll", args=[conversation.pk])
+    assert client.get(url, {"after": first.pk, "since": since}).json()["removed"] == []
+
+    services.message_remove(message=first, actor=personas.manager)
+    answer = client.get(url, {"after": first.pk, "since": since}).json()
+
+    (removed,) = answer["removed"]
+    assert removed["id"] == first.pk
+    assert "This message was removed by a program manager." in removed["html"]
+    assert "Slides are up" not in removed["html"]
+    assert answer["messages"] == []
+    # Asked again once the overlap has passed, it is not sent again.
+    later = (timezone.now() + views.REMOVAL_OVERLAP + timedelta(seconds=1)).isoformat()
+    assert client.get(url, {"after": first.pk, "since": later}).json()["removed"] == []
+    # A made-up or naive `since` is ignored.
+    for odd in ("yesterday", "2027-03-01T09:00:00"):
+        assert client.get(url, {"after": first.pk, "since": odd}).json()["removed"] == []
 
 
 def test_a_made_up_id_does_not_mark_later_messages_read(client, personas, direct):

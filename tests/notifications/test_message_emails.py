@@ -6,7 +6,9 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
+from django_tasks_db.models import DBTaskResult
 
 from mentorcircle.conversations import services as conversation_services
 from mentorcircle.conversations.models import Conversation, Message
@@ -22,6 +24,7 @@ from tests.notifications.test_after_session_emails import (
     assert_single_line_subjects_and_sendable,
     tricky_names,
 )
+from tests.notifications.test_delivery import enqueue_again
 
 WINDOW_END = NOW + timedelta(minutes=15)  # NOW is 09:00 UTC: the window 09:00-09:15
 
@@ -133,9 +136,76 @@ def test_the_preference_is_on_the_notifications_page_and_on_by_default(client, p
     assert preferences_for(personas.mentee).message_emails is False
 
 
+def message_email_tasks() -> list[DBTaskResult]:
+    return list(
+        DBTaskResult.objects.filter(task_path=tasks.message_emails.module_path).order_by("enqueued_at")
+    )
+
+
+def test_twenty_messages_in_a_window_make_one_task_and_one_email_per_person(personas, clock):
+    group = conversation_services.conversation_direct_or_group(
+        program=personas.program, creator=personas.mentor, people=[personas.mentee, personas.manager]
+    )
+    for n in range(20):
+        clock.move_to(NOW + timedelta(seconds=30 * n))
+        post(group, personas.mentor, f"Message {n}")
+
+    (pending,) = message_email_tasks()
+    assert pending.args_kwargs["kwargs"] == {
+        "conversation_id": group.pk,
+        "window_end": WINDOW_END.isoformat(),
+    }
+
+    at_window_end(clock)
+    for person in (personas.mentee, personas.manager):
+        (email,) = message_emails(person)
+        assert email.subject == "20 new messages from \u2068Theo Mentor\u2069"
+    assert message_emails(personas.mentor) == []
+
+    # A retry (or the same task delivered twice) sends nothing twice.
+    enqueue_again(pending)
+    run_tasks()
+    assert len(mail.outbox) == 2
+    assert Delivery.objects.filter(kind="new-messages").count() == 2
+
+
+def test_the_next_window_gets_its_own_task_even_while_the_last_one_waits(personas, chat, clock):
+    post(chat, personas.mentor, "First window")
+    clock.move_to(WINDOW_END + timedelta(minutes=1))  # the worker has not run the first task yet
+    post(chat, personas.mentor, "Second window")
+    post(chat, personas.mentor, "Second window again")
+
+    assert [t.args_kwargs["kwargs"]["window_end"] for t in message_email_tasks()] == [
+        WINDOW_END.isoformat(),
+        (WINDOW_END + timedelta(minutes=15)).isoformat(),
+    ]
+    clock.move_to(WINDOW_END + timedelta(minutes=15, seconds=1))
+    run_tasks()
+    assert [m.subject for m in message_emails(personas.mentee)] == [
+        "New message from \u2068Theo Mentor\u2069",
+        "2 new messages from \u2068Theo Mentor\u2069",
+    ]
+
+
+def test_a_message_committed_after_its_window_task_started_is_still_told(personas, chat, clock):
+    post(chat, personas.mentee, "On time")
+    at_window_end(clock)
+    assert len(message_emails(personas.mentor)) == 1
+    assert Conversation.objects.get(pk=chat.pk).email_due_at is None  # the task cleared its mark
+
+    # Posted just before the window's end, committed after its task ran: a task is enqueued again.
+    post(chat, personas.mentor, "Late", now=WINDOW_END - timedelta(seconds=1))
+    assert len(message_email_tasks()) == 2
+    run_tasks()
+
+    (email,) = message_emails(personas.mentee)
+    assert "Late" in email.body
+    assert len(message_emails(personas.mentor)) == 1
+
+
 def test_exactly_once_when_the_task_runs_twice(personas, chat, clock):
     post(chat, personas.mentor)
-    post(chat, personas.mentor)  # two tasks for the same window
+    post(chat, personas.mentor)  # one task for the window
     clock.move_to(WINDOW_END + timedelta(seconds=1))
     run_tasks()
     tasks.message_emails.call(conversation_id=chat.pk, window_end=WINDOW_END.isoformat())

@@ -18,6 +18,9 @@
     var form = box.querySelector("form[data-reply]");
     var pollUrl = box.getAttribute("data-poll-url");
     var lastId = parseInt(box.getAttribute("data-last-id"), 10) || 0;
+    var since = box.getAttribute("data-since") || "";  // the server's time: removals after it
+    var dividers = list.querySelectorAll("li.divider:not(.divider-new)");
+    var lastDay = dividers.length ? dividers[dividers.length - 1].textContent : null;
     var polling = !box.hasAttribute("data-no-poll");
     var timer = null;
     var busy = false;
@@ -35,18 +38,43 @@
       if (scroller) scroller.scrollTop = 0;
     }
 
-    function append(id, html) {
-      if (document.getElementById("m" + id)) return;
+    function parse(html) {
+      var holder = document.createElement("ol");
+      holder.innerHTML = html;  // rendered, escaped and sanitised by the server
+      return holder.firstElementChild;
+    }
+
+    // A message of a day other than the one before it starts with that day's divider, as the
+    // history drawn by the server does.
+    function append(message) {
+      if (document.getElementById("m" + message.id)) return;
       var empty = list.querySelector("[data-empty]");
       if (empty) empty.remove();
       var stay = atBottom();
-      var holder = document.createElement("ol");
-      holder.innerHTML = html;  // rendered, escaped and sanitised by the server
-      var item = holder.firstElementChild;
+      var item = parse(message.html);
       if (!item) return;
+      if (message.day && message.day !== lastDay) {
+        var divider = document.createElement("li");
+        divider.className = "divider";
+        divider.setAttribute("aria-hidden", "true");
+        var label = document.createElement("span");
+        label.textContent = message.day;
+        divider.appendChild(label);
+        list.appendChild(divider);
+        lastDay = message.day;
+      }
       list.appendChild(item);
       if (window.mentorcircle) window.mentorcircle.enhance(item);
       if (stay) toBottom();
+    }
+
+    // A message a manager removed since the page showed it: shown as removed, in its place.
+    function replace(message) {
+      var old = document.getElementById("m" + message.id);
+      var item = old && parse(message.html);
+      if (!item) return;
+      old.replaceWith(item);
+      if (window.mentorcircle) window.mentorcircle.enhance(item);
     }
 
     function schedule() {
@@ -57,7 +85,8 @@
     function look() {
       if (busy || !polling) return;
       busy = true;
-      fetch(pollUrl + "?after=" + lastId, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      var query = "?after=" + lastId + "&since=" + encodeURIComponent(since);
+      fetch(pollUrl + query, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
           if (response.status === 404 || response.status === 403) {
             polling = false;  // no longer theirs (they left the session, or the program)
@@ -71,9 +100,11 @@
           if (!data) return;
           offline(false);
           data.messages.forEach(function (message) {
-            append(message.id, message.html);
+            append(message);
             lastId = Math.max(lastId, message.id);
           });
+          (data.removed || []).forEach(replace);
+          if (data.since) since = data.since;
           if (data.closed && form) window.location.reload();  // the session was cancelled
         })
         .catch(function () { offline(true); })
@@ -147,7 +178,7 @@
             body.value = "";
             var announce = form.querySelector("input[name=announce]");
             if (announce) announce.checked = false;
-            append(result.data.id, result.data.html);
+            append(result.data);
             toBottom();
             body.focus();
           })
