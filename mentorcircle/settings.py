@@ -129,9 +129,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "mentorcircle.programs.context_processors.navigation",
+                "mentorcircle.navigation.navigation",
                 "mentorcircle.notifications.context_processors.notices",
-                "mentorcircle.conversations.context_processors.unread",
             ],
             "builtins": [
                 "mentorcircle.core.templatetags.when",

@@ -38,13 +38,18 @@ class BodyField(forms.CharField):
     def __init__(self, *, kind: str = Message.Kind.MESSAGE, **kwargs: Any) -> None:
         self.kind = kind
         kwargs.setdefault("label", "Message")
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BODY, "data-body": ""}))
+        # No maxlength: browsers cut pasted text to it without a word. A script counts the
+        # characters near the limit instead, and the server refuses a longer message with the
+        # text kept, with or without the script.
+        kwargs.setdefault(
+            "widget", forms.Textarea(attrs={"rows": 3, "data-max-chars": MAX_BODY, "data-body": ""})
+        )
         super().__init__(strip=False, required=False, **kwargs)
 
     @override
     def clean(self, value: Any) -> str:
-        # Counted as stored (a line break is one character), so the browser's maxlength and the
-        # message agree; anything longer (a crafted request) is refused, never cut.
+        # Counted as stored (a line break is one character), as the page's counter counts;
+        # anything longer is refused with the text kept, never cut.
         text = clean_body(str(value or ""))
         try:
             check_body(text, kind=self.kind)

@@ -4,7 +4,7 @@ and to answer 404) and again by the services where the write happens."""
 from dataclasses import dataclass
 
 from mentorcircle.accounts.models import User
-from mentorcircle.conversations.models import Conversation, ConversationMember
+from mentorcircle.conversations.models import Conversation, ConversationMember, Message
 from mentorcircle.programs.models import Membership
 
 
@@ -48,3 +48,12 @@ class Access:
     @property
     def can_leave(self) -> bool:
         return self.can_read and self.conversation.kind == Conversation.Kind.GROUP
+
+
+def may_moderate_message(found: Access, *, message: Message, reported: bool) -> bool:
+    """Remove a message or close its reports: the program's managers, in any conversation they
+    can read, and in the program's other conversations (direct or group ones they are not in)
+    only for a message with an open report (`reported`), or one removed already (so doing it
+    again is harmless). They see that message on Reported messages, never the conversation
+    around it."""
+    return found.can_moderate or (found.is_manager and (reported or message.is_removed))

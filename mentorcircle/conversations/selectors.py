@@ -4,7 +4,7 @@ inbox is paginated on the plain query, and only the page shown is decorated (`fo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -44,13 +44,17 @@ def access(*, user: User, conversation: Conversation) -> Access:
     )
 
 
-def conversation_get_visible(*, user: User, pk: int) -> Access:
-    """The conversation and what the person is to it; 404 for anyone who may not read it (people
-    outside the program, a member removed from it, someone who left the session or the group)."""
+def conversation_get(*, pk: int) -> Conversation:
     conversation = Conversation.objects.select_related("program", "session").filter(pk=pk).first()
     if conversation is None:
         raise Http404("No such conversation.")
-    found = access(user=user, conversation=conversation)
+    return conversation
+
+
+def conversation_get_visible(*, user: User, pk: int) -> Access:
+    """The conversation and what the person is to it; 404 for anyone who may not read it (people
+    outside the program, a member removed from it, someone who left the session or the group)."""
+    found = access(user=user, conversation=conversation_get(pk=pk))
     if not found.can_read:
         raise Http404("No such conversation.")
     return found
@@ -65,6 +69,10 @@ def message_get(*, conversation: Conversation, pk: int) -> Message:
     if message is None:
         raise Http404("No such message.")
     return message
+
+
+def has_open_reports(*, message: Message) -> bool:
+    return MessageReport.objects.filter(message=message, resolved_at__isnull=True).exists()
 
 
 def conversation_of_session(*, session: GroupSession) -> Conversation | None:
@@ -122,14 +130,24 @@ def readers(*, conversation: Conversation) -> QuerySet[User]:
     return User.objects.filter(in_it, pk__in=members.values("user_id")).order_by("pk")
 
 
-def unread_conversation_count(*, user: User) -> int:
-    """Conversations with messages the person has not read (muted ones left out): one query."""
+def _unread(user: User) -> QuerySet[Conversation]:
     return (
         listed_for(user=user)
         .annotate(read_up_to=_read_up_to(user), is_muted=_muted(user))
         .filter(last_message_id__gt=F("read_up_to"), is_muted=False)
-        .count()
     )
+
+
+def unread_conversation_count(*, user: User) -> int:
+    """Conversations with messages the person has not read (muted ones left out): one query."""
+    return _unread(user).count()
+
+
+def unread_conversation_total(*, user: User) -> Subquery:
+    """`unread_conversation_count` as an expression, for another query to carry: a scalar
+    subquery that does not refer to the outer row, so the database computes it once."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())  # no GROUP BY: one row
+    return Subquery(_unread(user).order_by().annotate(count=count).values("count"))
 
 
 @dataclass
@@ -139,6 +157,11 @@ class InboxRow:
     last: Message | None
     unread: int
     muted: bool
+
+    @property
+    def hidden(self) -> bool:
+        """The last message is by someone the reader blocked: its text is not shown."""
+        return bool(self.last is not None and getattr(self.last, "by_blocked", False))
 
 
 def for_inbox(conversations: list[Conversation], *, user: User) -> list[InboxRow]:
@@ -161,11 +184,12 @@ def for_inbox(conversations: list[Conversation], *, user: User) -> list[InboxRow
         .annotate(unread=Coalesce(Subquery(unread), Value(0)))
         .values("pk", "unread", "is_muted")
     }
+    blocked = Block.objects.filter(blocker=user, blocked=OuterRef("author_id"))
     last = {
         message.pk: message
-        for message in Message.objects.filter(
-            pk__in=[c.last_message_id for c in conversations]
-        ).select_related("author", "session")
+        for message in Message.objects.filter(pk__in=[c.last_message_id for c in conversations])
+        .select_related("author", "session")
+        .annotate(by_blocked=Exists(blocked))
     }
     people: dict[int, list[User]] = {pk: [] for pk in ids}
     rows = (
@@ -333,6 +357,20 @@ def reports_of(*, messages: list[Message]) -> dict[int, list[MessageReport]]:
     )
     for report in rows.order_by("created_at", "id"):
         found[report.message_id].append(report)
+    return found
+
+
+def conversations_open_to(*, user: User, conversations: list[Conversation]) -> set[int]:
+    """Of the program's conversations on a manager's page, those the manager may open: every
+    session's conversation, and the direct and group ones they are in (one query at most)."""
+    found = {c.pk for c in conversations if c.is_session}
+    others = [c.pk for c in conversations if not c.is_session]
+    if others:
+        found |= set(
+            ConversationMember.objects.filter(
+                conversation_id__in=others, user=user, left_at__isnull=True
+            ).values_list("conversation_id", flat=True)
+        )
     return found
 
 

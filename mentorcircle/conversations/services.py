@@ -33,7 +33,7 @@ from mentorcircle.conversations.models import (
     Message,
     MessageReport,
 )
-from mentorcircle.conversations.rules import Access
+from mentorcircle.conversations.rules import Access, may_moderate_message
 from mentorcircle.core.events import publish
 from mentorcircle.groupsessions.models import GroupSession
 from mentorcircle.programs.models import Membership, Program
@@ -405,14 +405,23 @@ def message_emails_started(*, conversation_id: int, window_end: datetime) -> Non
     Conversation.objects.filter(pk=conversation_id, email_due_at=window_end).update(email_due_at=None)
 
 
+def _require_moderator(actor: User, message: Message, *, refused: str) -> None:
+    """NotFound for anyone who may not see the message, MessageError for a reader who does not
+    manage the program (see rules.may_moderate_message)."""
+    found = selectors.access(user=actor, conversation=message.conversation)
+    reported = selectors.has_open_reports(message=message)
+    if may_moderate_message(found, message=message, reported=reported):
+        return
+    _require(found)
+    raise MessageError(refused)
+
+
 def message_remove(*, message: Message, actor: User, now: datetime | None = None) -> Message:
     """A program manager removes a message: it shows as removed to everyone, and its reports
-    are dealt with. Safe to repeat."""
+    are dealt with. In a conversation they are not in, only a message with an open report (or
+    one removed already: safe to repeat)."""
     now = _now(now)
-    found = selectors.access(user=actor, conversation=message.conversation)
-    _require(found)
-    if not found.can_moderate:
-        raise MessageError("Only the program's managers can remove messages.")
+    _require_moderator(actor, message, refused="Only the program's managers can remove messages.")
     with transaction.atomic():
         Message.objects.filter(pk=message.pk, removed_at__isnull=True).update(
             removed_at=now, removed_by=actor
@@ -450,10 +459,7 @@ def message_report(
 
 def reports_resolve(*, message: Message, actor: User, now: datetime | None = None) -> int:
     """A program manager looked at a reported message and keeps it. Returns how many reports."""
-    found = selectors.access(user=actor, conversation=message.conversation)
-    _require(found)
-    if not found.can_moderate:
-        raise MessageError("Only the program's managers can deal with reports.")
+    _require_moderator(actor, message, refused="Only the program's managers can deal with reports.")
     return MessageReport.objects.filter(message=message, resolved_at__isnull=True).update(
         resolved_at=_now(now), resolved_by=actor
     )

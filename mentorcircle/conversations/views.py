@@ -15,7 +15,7 @@ from mentorcircle.accounts.http import AuthedRequest
 from mentorcircle.conversations import selectors, services
 from mentorcircle.conversations.forms import NewMessageForm, ReplyForm, ReportForm, ShareForm
 from mentorcircle.conversations.models import Message
-from mentorcircle.conversations.rules import Access
+from mentorcircle.conversations.rules import Access, may_moderate_message
 from mentorcircle.core.ids import is_id
 from mentorcircle.core.pagination import paginate
 from mentorcircle.core.refusals import Refused
@@ -239,12 +239,19 @@ def poll(request: AuthedRequest, pk: int) -> JsonResponse:
     )
 
 
+def _next(request: HttpRequest, default: str) -> str:
+    """The page the person came from (`next`, posted or in the address), if it is one of this
+    site's; else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if target and safe else default
+
+
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back where the form came from (one of this site's pages), else to `default`."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return redirect(_next(request, default))
 
 
 @login_required
@@ -271,14 +278,30 @@ def leave(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _moderated(request: AuthedRequest, pk: int, message_pk: int) -> tuple[Access, Message]:
-    found = selectors.conversation_get_visible(user=request.user, pk=pk)
-    if not found.can_moderate:
-        raise Refused(
-            "Only the program's managers can remove messages or deal with reports.",
-            hint="If a message is wrong, report it: the program's managers will look at it.",
-            links=[("Back to the conversation", found.conversation.get_absolute_url())],
-        )
-    return found, selectors.message_get(conversation=found.conversation, pk=message_pk)
+    """The message a program manager deals with: in a conversation they can read, or any message
+    of the program with an open report (see rules.may_moderate_message); 404 for anyone who may
+    see neither, and words for the people in the conversation who do not manage the program."""
+    found = selectors.access(user=request.user, conversation=selectors.conversation_get(pk=pk))
+    if not (found.can_read or found.is_manager):
+        raise Http404("No such conversation.")
+    message = selectors.message_get(conversation=found.conversation, pk=message_pk)
+    if may_moderate_message(found, message=message, reported=selectors.has_open_reports(message=message)):
+        return found, message
+    if not found.can_read:
+        raise Http404("No such conversation.")
+    raise Refused(
+        "Only the program's managers can remove messages or deal with reports.",
+        hint="If a message is wrong, report it: the program's managers will look at it.",
+        links=[("Back to the conversation", found.conversation.get_absolute_url())],
+    )
+
+
+def _after_moderating(request: HttpRequest, found: Access, message: Message) -> HttpResponse:
+    """Back to the page the manager came from; else to the message, or, in a conversation they
+    may not open, to Reported messages."""
+    if found.can_read:
+        return _back(request, f"{found.conversation.get_absolute_url()}#m{message.pk}")
+    return _back(request, reverse("manage:reported_messages", args=[found.conversation.program.slug]))
 
 
 @login_required
@@ -287,7 +310,7 @@ def remove(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
     found, message = _moderated(request, pk, message_pk)
     services.message_remove(message=message, actor=request.user)
     messages.success(request, "Message removed.")
-    return _back(request, f"{found.conversation.get_absolute_url()}#m{message.pk}")
+    return _after_moderating(request, found, message)
 
 
 @login_required
@@ -296,7 +319,7 @@ def keep(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
     found, message = _moderated(request, pk, message_pk)
     services.reports_resolve(message=message, actor=request.user)
     messages.success(request, "Kept. Its reports are closed.")
-    return _back(request, f"{found.conversation.get_absolute_url()}#m{message.pk}")
+    return _after_moderating(request, found, message)
 
 
 @login_required
@@ -353,6 +376,7 @@ def share(request: AuthedRequest, pk: int) -> HttpResponse:
             "Only sessions that have not ended and are not cancelled can be shared.",
             links=[("Go to the session", session.get_absolute_url())],
         )
+    back = _next(request, session.get_absolute_url())
     form = ShareForm(request.POST or None, program=session.program, manages=membership.is_manager)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -371,12 +395,16 @@ def share(request: AuthedRequest, pk: int) -> HttpResponse:
         except services.MessageError as error:
             form.add_service_error(error)
         else:
-            messages.success(request, _shared_words(result))
-            return redirect(session)
+            if result.shared or result.queued:
+                notify = messages.warning if result.skipped else messages.success
+                notify(request, _shared_words(result))
+                return redirect(back)
+            # Everyone picked was skipped: nobody got it, so the form stays to pick others.
+            messages.error(request, _shared_words(result))
     return render(
         request,
         "conversations/share.html",
-        {"form": form, "session": session, "nav_section": "sessions"},
+        {"form": form, "session": session, "back": back, "nav_section": "sessions"},
         status=400 if form.errors else 200,
     )
 
@@ -386,6 +414,12 @@ def _people(count: int) -> str:
 
 
 def _shared_words(result: services.ShareResult) -> str:
+    if not (result.shared or result.queued):
+        was = "was" if result.skipped == 1 else "were"
+        return (
+            f"Not shared: nobody got it. The {_people(result.skipped)} you picked {was} skipped: "
+            "you cannot send messages to each other."
+        )
     if result.queued:
         words = f"Sharing with {_people(result.queued)}: their messages go out in a moment."
     else:
@@ -438,12 +472,17 @@ def reported(request: AuthedRequest, program: Program) -> HttpResponse:
     page, query = paginate(request, selectors.reported_messages(program=program))
     shown = list(page.object_list)
     reports = selectors.reports_of(messages=shown)
+    openable = selectors.conversations_open_to(
+        user=request.user, conversations=[message.conversation for message in shown]
+    )
     return render(
         request,
         "conversations/reported.html",
         {
             "program": program,
-            "rows": [(message, reports[message.pk]) for message in shown],
+            "rows": [
+                (message, reports[message.pk], message.conversation_id in openable) for message in shown
+            ],
             "page": page,
             "query": query,
             "nav_section": "reported_messages",

@@ -20,5 +20,17 @@ def paginate(
     core/_pagination.html with `page_param` set to the same name)."""
     query = request.GET.copy()
     query.pop(param, None)
-    page = Paginator(items, per_page).get_page(request.GET.get(param))
-    return page, query.urlencode()
+    paginator = Paginator(items, per_page)
+    return paginator.page(page_number(request.GET.get(param), paginator.num_pages)), query.urlencode()
+
+
+def page_number(value: str | None, last: int) -> int:
+    """The page asked for: the first for anything but a positive whole number (0, -3, "x"), the
+    last for a number past the end (a list that got shorter since the link was made)."""
+    digits = (value or "").strip()
+    if not (digits.isascii() and digits.isdigit()):
+        return 1
+    digits = digits.lstrip("0")
+    if not digits:
+        return 1
+    return last if len(digits) > 12 else min(int(digits), last)

@@ -23,7 +23,7 @@ from itertools import islice
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from mentorcircle.accounts.models import User
 from mentorcircle.groupsessions.models import GroupSession, Participant
@@ -35,6 +35,7 @@ from mentorcircle.groupsessions.reports import (
     session_figures,
     session_status,
     sessions_in,
+    stood_in_line_q,
 )
 from mentorcircle.groupsessions.services import NOT_ENOUGH_PARTICIPANTS
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag
@@ -55,15 +56,18 @@ PIECE = 64 * 1024
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JOIN = "; "
 
+# Days and times are the program's, in its time zone (named in the header, see `session_header`).
+START_TIME = "Start time ({zone})"
 SESSION_HEADER = (
     "Date",
-    "Start time",
+    START_TIME,
     "Host",
     "Title",
     "Status",
     "Seats",
     "Seats taken",
-    "Waitlist",
+    "Waitlisted (ever)",
+    "Waiting now",
     "Registered",
     "Attended",
     "Average rating",
@@ -77,12 +81,17 @@ PARTICIPANT_HEADER = (
     "Cohorts",
     "Tags",
     "Status",
+    "Waitlisted",
     "Attended",
     "Rating",
 )
 # The annotations of `reports.session_figures` a session row shows.
-FIGURES = ("taken", "waiting", "registered", "came", "ratings", "average")
+FIGURES = ("taken", "waitlisted", "waiting", "registered", "came", "ratings", "average")
 MEMBER_HEADER = ("Name", "Email", "Role", "Cohorts", "Tags", "Sessions registered", "Sessions attended")
+
+
+def session_header(program: Program) -> tuple[str, ...]:
+    return tuple(heading.format(zone=program.time_zone) for heading in SESSION_HEADER)
 
 
 def neutralised(cell: Cell) -> Cell:
@@ -180,8 +189,9 @@ def _status(session: GroupSession, *, now: datetime) -> str:
 
 def session_rows(filters: ReportFilters, *, viewer: User, now: datetime) -> Iterator[Row]:
     """One row per session, in date order, with the Reports page's figures: seats taken (the
-    host counts as 1, as everywhere) and the waitlist describe the session; registered,
-    attended and ratings count the chosen people's registered places (never the host's)."""
+    host counts as 1, as everywhere) and those waiting now describe the session; waitlisted
+    (whoever stood in the waitlist, as the page's headline counts them), registered, attended
+    and ratings count the chosen people's places (never the host's)."""
     zone, name = _zone(filters), _namer(viewer)
     sessions = (
         sessions_in(filters)
@@ -203,7 +213,9 @@ def session_rows(filters: ReportFilters, *, viewer: User, now: datetime) -> Iter
     )
     for session in sessions.iterator(chunk_size=chunk_size()):
         local = session.starts_at.astimezone(zone)
-        taken, waiting, registered, came, ratings, average = (getattr(session, key) for key in FIGURES)
+        taken, waitlisted, waiting, registered, came, ratings, average = (
+            getattr(session, key) for key in FIGURES
+        )
         yield [
             local.date().isoformat(),
             local.strftime("%H:%M"),
@@ -212,6 +224,7 @@ def session_rows(filters: ReportFilters, *, viewer: User, now: datetime) -> Iter
             _status(session, now=now),
             session.max_participants,
             taken,
+            waitlisted,
             waiting,
             registered,
             came,
@@ -221,10 +234,12 @@ def session_rows(filters: ReportFilters, *, viewer: User, now: datetime) -> Iter
 
 
 def participant_rows(filters: ReportFilters, *, viewer: User) -> Iterator[Row]:
-    """One row per place taken (`participants_in`), by session, then by name."""
+    """One row per place taken (`participants_in`), by session, then by name; Waitlisted says
+    whether the place stood in the waitlist, as the page counts it (`stood_in_line_q`)."""
     zone = _zone(filters)
     places = (
         participants_in(filters)
+        .annotate(waitlisted=ExpressionWrapper(stood_in_line_q(), output_field=BooleanField()))
         .order_by("session__starts_at", "session_id", "user__full_name", "user__email", "pk")
         .values_list(
             "session__starts_at",
@@ -235,13 +250,14 @@ def participant_rows(filters: ReportFilters, *, viewer: User) -> Iterator[Row]:
             "status",
             "attended",
             "feedback__rating",
+            "waitlisted",
         )
     )
     name, labels, statuses = _namer(viewer), _Labels(filters.program), dict(Participant.Status.choices)
     size = chunk_size()
     for chunk in _chunks(places.iterator(chunk_size=size), size):
         labels.look_up({place[2] for place in chunk})
-        for starts_at, title, user_id, full_name, email, status, attended, rating in chunk:
+        for starts_at, title, user_id, full_name, email, status, attended, rating, waitlisted in chunk:
             yield [
                 starts_at.astimezone(zone).date().isoformat(),
                 title,
@@ -249,6 +265,7 @@ def participant_rows(filters: ReportFilters, *, viewer: User) -> Iterator[Row]:
                 email,
                 *labels.of(user_id),
                 statuses[status],
+                "yes" if waitlisted else "no",
                 "yes" if attended else "no",
                 "" if rating is None else rating,
             ]

@@ -482,8 +482,9 @@ def report_day_field(label: str) -> forms.DateField:
 
 class ReportFilterForm(forms.Form):
     """The Reports page's filters, read from the URL. A field that does not validate is shown
-    with its message and left out; the others still apply. Without a period in the URL, days
-    given make a custom period, and no days the default one."""
+    with its message, and the page and its downloads show no figures until it is fixed (never
+    those of another period or group). The days count only with the Custom period. Without a
+    period in the URL, days given make a custom period, and no days the default one."""
 
     period = forms.ChoiceField(
         label="Period",
@@ -518,14 +519,20 @@ class ReportFilterForm(forms.Form):
     @override
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("period") != Period.CUSTOM:
+            for name in ("start", "end"):  # not used by a preset period: nothing to fix there
+                self.errors.pop(name, None)
+                data.pop(name, None)
+            return data
         start, end = data.get("start"), data.get("end")
-        if data.get("period") == Period.CUSTOM and start and end and end < start:
+        if start and end and end < start:
             self.add_error("end", "Choose a day on or after the first day.")
         return data
 
     def filters(self, *, today: date | None = None) -> ReportFilters:
-        """The filters to apply, for the page and its CSV downloads alike: a field that does not
-        validate is left out. Periods end `today`, by default the program's day in its zone."""
+        """The filters to apply, for the page and its CSV downloads alike, once the form is
+        valid (a field that does not validate is left out here: check `errors` first). Periods
+        end `today`, by default the program's day in its zone."""
         self.is_valid()
         if today is None:
             today = timezone.localdate(timezone=zoneinfo.ZoneInfo(self.program.time_zone))

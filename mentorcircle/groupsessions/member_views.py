@@ -42,8 +42,10 @@ def _confirm(
     *,
     single: bool,
     error: str = "",
+    tried: bool = False,
 ) -> HttpResponse:
-    """The confirmation step: who would be removed and what that does, or why they cannot be."""
+    """The confirmation step: who would be removed and what that does, or why they cannot be
+    (`tried`: after a removal was refused, which changed nothing)."""
     now = timezone.now()
     commitments = selectors.member_commitments(program=program, user_ids=[m.user_id for m in chosen], now=now)
     refusals = services.removal_refusals(program=program, memberships=chosen, actor=request.user, now=now)
@@ -64,6 +66,8 @@ def _confirm(
             "refusals": refusals,
             "error": error if not refusals else "",
             "single": single,
+            "myself": single and chosen[0].user_id == request.user.pk,
+            "tried": tried,
             "action": action,
             "back": back,
             "nav_section": "members",
@@ -78,7 +82,7 @@ def _remove(
         given_up = services.members_remove(program=program, memberships=chosen, actor=request.user)
     except services.SessionError as error:
         # Nothing changed; the confirmation page says why (and offers no Remove button).
-        return _confirm(request, program, chosen, single=single, error=error.message)
+        return _confirm(request, program, chosen, single=single, error=error.message, tried=True)
     who = _name(chosen[0], request) if len(chosen) == 1 else _count(len(chosen))
     done = f"Removed {who} from {program.name}."
     if given_up:

@@ -122,9 +122,11 @@ def _columns(
     sortable: Collection[str],
     param: str,
     page_param: str,
+    anchor: str,
 ) -> list[Column]:
     """The headings of a table; each sortable one links to the table sorted by it (the other
-    way round when it already is), back on the table's first page."""
+    way round when it already is), back on the table's first page and scrolled to the table
+    (`anchor`, its section's id)."""
     columns = []
     for key, (label, numeric) in headings.items():
         if key not in sortable:
@@ -135,7 +137,7 @@ def _columns(
             current = "descending" if sort.descending else "ascending"
         else:
             value, current = (f"-{key}" if key in DESCENDING_FIRST else key), ""
-        href = "?" + _query(request, **{param: value, page_param: None})
+        href = f"?{_query(request, **{param: value, page_param: None})}#{anchor}"
         columns.append(Column(label=label, href=href, sorted=current, numeric=numeric))
     return columns
 
@@ -147,6 +149,12 @@ def reports(request: AuthedRequest, program: Program) -> HttpResponse:
     today = timezone.localdate(now, timezone=zone)
     form = ReportFilterForm(request.GET, program=program)
     filters = form.filters(today=today)
+    if form.errors:  # figures of other filters than those asked for could be taken for them
+        return render(
+            request,
+            "groupsessions/manage_reports.html",
+            {"program": program, "form": form, "nav_section": "reports"},
+        )
 
     host_sort = Sort.parse(request.GET.get("hosts_sort"), keys=list(HOST_SORTS), default=HOST_SORT_DEFAULT)
     hosts, hosts_query = paginate(
@@ -182,6 +190,7 @@ def reports(request: AuthedRequest, program: Program) -> HttpResponse:
                 sortable=HOST_SORTS,
                 param="hosts_sort",
                 page_param="hosts_page",
+                anchor="by-host",
             ),
             "sessions": sessions,
             "session_rows": session_rows(filters, sessions.object_list, now=now),
@@ -193,6 +202,7 @@ def reports(request: AuthedRequest, program: Program) -> HttpResponse:
                 sortable=SESSION_SORTS,
                 param="sessions_sort",
                 page_param="sessions_page",
+                anchor="by-session",
             ),
             "people": people,
             "people_query": people_query,

@@ -51,6 +51,7 @@ TOOK_PART = (Participant.Status.REGISTERED, Participant.Status.WAITLISTED, Parti
 class Period:
     LAST_30 = "30d"
     LAST_90 = "90d"
+    LAST_QUARTER = "quarter"
     THIS_YEAR = "year"
     ALL = "all"
     CUSTOM = "custom"
@@ -58,6 +59,7 @@ class Period:
     CHOICES = (
         (LAST_30, "Last 30 days"),
         (LAST_90, "Last 90 days"),
+        (LAST_QUARTER, "Last quarter"),
         (THIS_YEAR, "This year"),
         (ALL, "All time"),
         (CUSTOM, "Custom"),
@@ -98,6 +100,10 @@ def period_dates(period: str, *, today: date) -> tuple[date | None, date | None]
         return today - timedelta(days=29), today
     if period == Period.LAST_90:
         return today - timedelta(days=89), today
+    if period == Period.LAST_QUARTER:  # the calendar quarter before today's
+        this_quarter = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        end = this_quarter - timedelta(days=1)
+        return date(end.year, end.month - 2, 1), end
     if period == Period.THIS_YEAR:
         return date(today.year, 1, 1), date(today.year, 12, 31)
     return None, None
@@ -165,6 +171,15 @@ def cancelled_for_quorum_q(prefix: str = "") -> Q:
             f"{prefix}cancel_reason": NOT_ENOUGH_PARTICIPANTS,
         }
     )
+
+
+def stood_in_line_q(prefix: str = "") -> Q:
+    """Places that stood in the waitlist: still waiting, moved up to a seat since, or left
+    while waiting. `prefix` reaches the place from another model."""
+    waiting = Q(**{f"{prefix}status": Participant.Status.WAITLISTED})
+    promoted = Q(**{f"{prefix}status__in": TOOK_PART, f"{prefix}promoted_at__isnull": False})
+    gone = Q(**{f"{prefix}status": Participant.Status.LEFT, f"{prefix}waitlisted_at__isnull": False})
+    return waiting | promoted | gone
 
 
 def _chosen(filters: ReportFilters, prefix: str = "") -> Q:
@@ -316,8 +331,7 @@ def session_totals(filters: ReportFilters) -> list[SessionTotals]:
         came = registered & Q(attended=True)
         promoted = Q(status__in=TOOK_PART, promoted_at__isnull=False)
         waiting = Q(status=Participant.Status.WAITLISTED)
-        # Everyone who stood in the waitlist: still there, moved up to a seat, or gone from it.
-        stood_in_line = waiting | promoted | Q(status=Participant.Status.LEFT, waitlisted_at__isnull=False)
+        stood_in_line = stood_in_line_q()
         counts: dict[int, list[int]] = {}
         for session_id, chosen_rows, *figures in (
             places.values_list("session_id", "chosen")
@@ -600,13 +614,15 @@ SESSION_SORT_DEFAULT = "-date"
 
 
 def session_figures(filters: ReportFilters) -> dict[str, Aggregate]:
-    """Per session: seats taken (host included) and the waitlist describe the session; the
-    registered, attended and ratings count the chosen people's places."""
+    """Per session: seats taken (host included) and those waiting now describe the session;
+    the waitlisted (ever, as `session_totals` counts them), registered, attended and ratings
+    count the chosen people's places."""
     chosen = _chosen(filters, prefix="participants__")
     registered = chosen & Q(participants__status=Participant.Status.REGISTERED)
     return {
         "taken": Count("participants", filter=Q(participants__status__in=Participant.SEATED)),
         "waiting": Count("participants", filter=Q(participants__status=Participant.Status.WAITLISTED)),
+        "waitlisted": Count("participants", filter=chosen & stood_in_line_q(prefix="participants__")),
         "registered": Count("participants", filter=registered),
         "came": Count("participants", filter=registered & Q(participants__attended=True)),
         "ratings": Count("participants__feedback", filter=registered),

@@ -94,14 +94,21 @@ def for_display(
 def sessions_for_person(
     *, user: User, tab: str, now: datetime | None = None, with_cancelled: bool = False
 ) -> QuerySet[GroupSession]:
-    """Sessions the person hosts, holds a seat in, waits for or is invited to (undecorated:
-    pass a page of it through `for_display`). `with_cancelled`: see `when`."""
+    """Sessions the person hosts, holds a seat in, waits for or is invited to, in the programs
+    they are still a member of (undecorated: pass a page of it through `for_display`).
+    `with_cancelled`: see `when`."""
     now = now or timezone.now()
     involved = Participant.objects.filter(
         user=user,
         status__in=(*Participant.SEATED, Participant.Status.WAITLISTED, Participant.Status.INVITED),
     ).values("session_id")
-    return when(GroupSession.objects.filter(pk__in=involved), tab=tab, now=now, with_cancelled=with_cancelled)
+    programs = Membership.objects.filter(user=user).values("program_id")
+    return when(
+        GroupSession.objects.filter(pk__in=involved, program_id__in=programs),
+        tab=tab,
+        now=now,
+        with_cancelled=with_cancelled,
+    )
 
 
 def sessions_for_program(

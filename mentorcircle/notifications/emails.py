@@ -650,15 +650,26 @@ def promoted(participant: Participant, *, version: str) -> bool:
 
 def left(participant: Participant, *, version: str) -> bool:
     session, user = participant.session, participant.user
+    if Membership.objects.filter(user=user, program_id=session.program_id).exists():
+        subject, paragraph = (
+            f"You left: {session.title}",
+            f"You left “{session.title}” on {_when(session, user)}. "
+            "You can join again from the session page while it has seats.",
+        )
+        actions = [("View the session", ics.session_url(session))]
+    else:  # they left the program, or a program manager removed them: the session is out of reach
+        subject, paragraph = (
+            f"Your place was given up: {session.title}",
+            f"You are no longer a member of {session.program.name}, so your place in "
+            f"“{session.title}” on {_when(session, user)} was given up.",
+        )
+        actions = []
     email = SessionEmail(
         kind="left",
-        subject=f"You left: {session.title}",
+        subject=subject,
         heading="You're no longer registered",
-        paragraphs=[
-            f"You left “{session.title}” on {_when(session, user)}. "
-            "You can join again from the session page while it has seats."
-        ],
-        actions=[("View the session", ics.session_url(session))],
+        paragraphs=[paragraph],
+        actions=actions,
         calendar=ics.session_cancel(session, attendee=user, now=timezone.now()),
         calendar_method="CANCEL",
     )

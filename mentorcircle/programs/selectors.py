@@ -92,6 +92,12 @@ def member_changes(*, program: Program, user: User) -> QuerySet[MemberChange]:
     return MemberChange.objects.filter(program=program, user=user).select_related("changed_by")
 
 
+def program_member_changes(*, program: Program) -> QuerySet[MemberChange]:
+    """Every change to the program's members, newest first, with whom it was about and who made
+    it: also those about people no longer in the program."""
+    return MemberChange.objects.filter(program=program).select_related("user", "changed_by")
+
+
 def pending_invitations(*, program: Program) -> QuerySet[ProgramInvitation]:
     """Invitations not answered yet, as the manager typed them (one query; nothing of the
     invited account is read)."""

@@ -163,6 +163,18 @@ def member(request: AuthedRequest, program: Program, membership_id: int) -> Http
     )
 
 
+@manager_only_view
+def member_changes(request: AuthedRequest, program: Program) -> HttpResponse:
+    """Every change to the program's members, newest first: who changed what about whom, and
+    when, including the people who have left or were removed (whose own page is gone)."""
+    changes, query = paginate(request, selectors.program_member_changes(program=program), HISTORY_PER_PAGE)
+    return render(
+        request,
+        "programs/manage/member_changes.html",
+        {"program": program, "changes": changes, "query": query, "nav_section": "members"},
+    )
+
+
 @manager_view
 def member_add(request: AuthedRequest, program: Program) -> HttpResponse:
     form = MemberAddForm(request.POST or None, program=program)

@@ -221,6 +221,10 @@ def test_a_refused_day_keeps_the_days_in_sight_and_without_script_they_always_ar
     filters = page.get_by_role("search", name="Report filters")
     expect(filters.get_by_label("To")).to_be_visible()
     expect(filters.get_by_text("Choose a day on or after the first day.")).to_be_visible()
+    # No figures, tables or downloads of another period until the days are fixed.
+    expect(page.get_by_text("Fix the filters above to see the report.")).to_be_visible()
+    expect(page.locator(".stat")).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile("CSV"))).to_have_count(0)
     look(page, "reports-06-desktop-refused-day")
 
     # A browser without script shows every field and sends them all: the page reads them alike.
@@ -236,3 +240,45 @@ def test_a_refused_day_keeps_the_days_in_sight_and_without_script_they_always_ar
     assert parse_qs(urlsplit(plain.url).query, keep_blank_values=True)["start"] == [""]
     expect(stat(plain, "Sessions held")).to_have_text("1")
     context.close()
+
+
+@pytest.mark.usefixtures("program")
+def test_the_periods_hint_about_the_days_shows_only_with_them(page: Page, live_server):
+    sign_in(page, live_server, "maria@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/manage/alpha/reports/")
+    filters = page.get_by_role("search", name="Report filters")
+    hint = filters.get_by_text("Custom: choose the first and last days.")
+
+    expect(hint).to_be_hidden()
+    filters.get_by_label("Period").select_option(label="Custom")
+    expect(hint).to_be_visible()
+    expect(filters.get_by_label("From")).to_be_visible()
+    filters.get_by_label("Period").select_option(label="Last quarter")
+    expect(hint).to_be_hidden()
+    expect(filters.get_by_label("From")).to_be_hidden()
+
+
+@pytest.mark.usefixtures("program")
+def test_on_a_phone_each_member_shows_name_email_role_cohorts_and_tags_without_sideways_scrolling(
+    page: Page, live_server
+):
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "maria@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/manage/alpha/members/")
+
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Ada Mentee"))
+    for text in ("Ada Mentee", "Mentee", "Spring cohort"):
+        cell = row.get_by_text(text, exact=True).first
+        expect(cell).to_be_visible()
+        box = cell.bounding_box()
+        assert box, text
+        assert 0 <= box["x"] <= box["x"] + box["width"] <= PHONE["width"], text
+    email = row.locator("td.person-email")
+    expect(email).to_be_visible()
+    box = email.bounding_box()
+    assert box
+    assert box["x"] + box["width"] <= PHONE["width"]
+    for label in ("Email", "Role", "Cohorts", "Tags"):
+        expect(row.locator(f'td[data-label="{label}"]')).to_be_visible()
+    assert_no_sideways_scroll(page, PHONE)
+    look(page, "members-01-phone")

@@ -11,7 +11,7 @@ from mentorcircle.conversations import services
 from mentorcircle.conversations.models import Message
 from mentorcircle.groupsessions.models import Participant
 from mentorcircle.programs.models import Membership
-from tests.browser.conftest import expect_toast, look, program_member, sign_in
+from tests.browser.conftest import expect_toast, look, program_member, session_row, sign_in
 from tests.factories import PASSWORD, GroupSessionFactory, ProgramFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -98,3 +98,101 @@ def test_host_shares_a_session_one_mentee_joins_from_the_card_the_other_replies(
     )
     expect(page.locator(".messages")).to_contain_text("See you next time", timeout=15_000)
     expect(page.locator(".messages li.divider:not(.divider-new)")).to_have_count(2)
+
+
+# Whether the element is drawn where it is: inside the window and on top at its centre (not
+# clipped away by a scrolling box around it, nor covered).
+SHOWN = """(el) => {
+  const box = el.getBoundingClientRect();
+  const x = box.left + box.width / 2, y = box.top + box.height / 2;
+  if (box.width === 0 || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
+  const hit = document.elementFromPoint(x, y);
+  return !!hit && (hit === el || el.contains(hit));
+}"""
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def test_the_last_messages_menu_shows_whole_and_a_long_message_is_counted_not_cut(page: Page, live_server):
+    program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
+    mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
+    mina = program_member(program, Membership.Role.MENTEE, "Mina Mentee")
+    first = services.conversation_start(program=program, creator=mentor, people=[mina], body="Welcome!")
+    for n in range(8):
+        services.message_post(conversation=first.conversation, author=mina, body=f"Question {n + 1}")
+
+    sign_in(page, live_server, mentor.email, PASSWORD)
+    for size, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        page.goto(f"{live_server.url}{first.conversation.get_absolute_url()}")
+        last = page.locator(".message").last
+        expect(last).to_contain_text("Question 8")
+        last.get_by_role("button", name="Message actions").click()
+        for item in ("Report to the program's managers", "Block this member"):
+            target = last.get_by_role("link", name=item).or_(last.get_by_role("button", name=item))
+            expect(target).to_be_visible()
+            assert target.evaluate(SHOWN), f"{item!r} is cut off on {name}"
+        look(page, f"messages-07-menu-{name}")
+        page.keyboard.press("Escape")
+
+    # 6,000 characters pasted: all kept, counted, and refused by the server with the text kept.
+    box = page.get_by_role("textbox", name="Message")
+    box.fill("y" * 6_000)
+    assert box.input_value() == "y" * 6_000
+    count = page.locator(".char-count")
+    expect(count).to_have_text("6,000 of 5,000 characters: 1,000 too many. Shorten it to send it.")
+    look(page, "messages-08-too-long-phone")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Keep the message to 5,000 characters or fewer (it has 6,000).")).to_be_visible()
+    assert box.input_value() == "y" * 6_000
+    assert Message.objects.count() == 9
+    box.fill("Short again")
+    expect(count).to_be_hidden()
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".messages")).to_contain_text("Short again")
+
+
+def test_on_a_phone_the_sessions_lists_keep_their_text_wide_and_sharing_returns_to_the_list(
+    page: Page, live_server
+):
+    program = ProgramFactory(name="Alpha Mentoring", slug="alpha")
+    mentor = program_member(program, Membership.Role.MENTOR, "Theo Mentor")
+    mina = program_member(program, Membership.Role.MENTEE, "Mina Mentee")
+    manager = program_member(program, Membership.Role.MANAGER, "Maria Manager")
+    session = GroupSessionFactory(
+        program=program, host=mentor, title="Practice job interviews together", max_participants=8
+    )
+    Participant.objects.create(session=session, user=mina, status=Participant.Status.REGISTERED)
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, mentor.email, PASSWORD)
+    for path, name in (("/me/sessions/", "personal"), ("/programs/alpha/", "program")):
+        page.goto(f"{live_server.url}{path}")
+        check_phone_row(page, session.title)
+        look(page, f"messages-09-sessions-{name}-phone")
+
+    # The Share icon of the list: after sharing, back on the list.
+    page.goto(f"{live_server.url}/me/sessions/")
+    session_row(page, session.title).get_by_role("link", name=f"Share {session.title} with members").click()
+    pick(page, "Mina Mentee")
+    page.get_by_role("button", name="Share", exact=True).click()
+    expect(page.get_by_text("Shared with 1 person.")).to_be_visible()
+    assert page.url == f"{live_server.url}/me/sessions/"
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, manager.email, PASSWORD)
+    page.goto(f"{live_server.url}/manage/alpha/sessions/")
+    check_phone_row(page, session.title)
+    look(page, "messages-10-sessions-manager-phone")
+
+
+def check_phone_row(page: Page, title: str) -> None:
+    """At 390 px: the row's text keeps at least 200 px, and nothing scrolls sideways."""
+    row = session_row(page, title)
+    expect(row).to_be_visible()
+    text = row.locator(".session-main").bounding_box()
+    assert text is not None
+    assert text["width"] >= 200, f"the text column is {text['width']} px wide"
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    for icon in row.locator(".session-actions .icon-btn").all():
+        assert icon.evaluate(SHOWN)

@@ -1,7 +1,9 @@
 """Sharing a session: each recipient gets a card in their direct conversation with the sharer;
 nobody is invited; managers may share with whole groups, done by tasks when it is big."""
 
+import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -242,3 +244,62 @@ def test_the_session_page_and_the_lists_link_to_the_share_page(client, personas,
         share_url(session)
         in client.get(reverse("groupsessions:program", args=[personas.program.slug])).content.decode()
     )
+
+
+def toast_kinds(response) -> list[str]:
+    return re.findall(r'<p class="toast toast-([\w-]+)">', response.content.decode())
+
+
+def test_when_everyone_picked_is_skipped_nothing_is_shared_and_the_form_stays(client, personas, session):
+    Block.objects.create(blocker=personas.mentee, blocked=personas.mentor, created_at=timezone.now())
+    client.force_login(personas.mentor)
+
+    response = client.post(share_url(session), {"people": [personas.mentee.pk], "body": "Come along"})
+
+    assert response.status_code == 200
+    assert toast_kinds(response) == ["error"]
+    assert toasts(response) == [
+        "Not shared: nobody got it. The 1 person you picked was skipped: "
+        "you cannot send messages to each other."
+    ]
+    assert "Share this session" in page_text(response)
+    assert "Come along" in response.content.decode()  # the note is kept
+    assert not Message.objects.exists()
+
+
+def test_when_some_are_skipped_the_share_is_told_as_a_warning(client, personas, session):
+    Block.objects.create(blocker=personas.mentee, blocked=personas.mentor, created_at=timezone.now())
+    client.force_login(personas.mentor)
+
+    response = client.post(
+        share_url(session), {"people": [personas.mentee.pk, personas.manager.pk]}, follow=True
+    )
+
+    assert toast_kinds(response) == ["warning"]
+
+
+def test_a_full_share_is_told_as_a_success(client, personas, session):
+    client.force_login(personas.mentor)
+    response = client.post(share_url(session), {"people": [personas.mentee.pk]}, follow=True)
+    assert toast_kinds(response) == ["success"]
+
+
+def test_sharing_from_a_sessions_list_goes_back_to_that_list(client, personas, session):
+    sessions_list = reverse("personal:sessions")
+    client.force_login(personas.mentor)
+    listed = client.get(sessions_list).content.decode()
+    assert f"{share_url(session)}?next={quote(sessions_list)}" in listed.replace("&amp;", "&")
+
+    form = client.get(f"{share_url(session)}?next={quote(sessions_list)}")
+    assert f'name="next" value="{sessions_list}"' in form.content.decode()
+    response = client.post(share_url(session), {"people": [personas.mentee.pk], "next": sessions_list})
+
+    assert response.status_code == 302
+    assert response["Location"] == sessions_list
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+def test_sharing_goes_back_only_to_this_sites_pages(client, personas, session, target):
+    client.force_login(personas.mentor)
+    response = client.post(share_url(session), {"people": [personas.mentee.pk], "next": target})
+    assert response["Location"] == session.get_absolute_url()

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentorcircle.conversations import services, views
-from mentorcircle.conversations.context_processors import unread
 from mentorcircle.conversations.models import Block, Conversation, Message, MessageReport
 from mentorcircle.core.templatetags.when import when_date
 from mentorcircle.groupsessions import services as session_services
 from mentorcircle.groupsessions.models import Participant
+from mentorcircle.navigation import navigation
 from tests.conversations.conftest import post
 from tests.core.test_security import inline_code
 from tests.factories import MembershipFactory, UserFactory
@@ -220,7 +220,7 @@ def test_the_unread_count_is_read_in_one_query_and_only_when_shown(personas):
     request.user = personas.mentee
 
     with CaptureQueriesContext(connection) as building:
-        context = unread(request)
+        context = navigation(request)
     with CaptureQueriesContext(connection) as reading:
         shown = (str(context["unread_conversations"]), bool(context["unread_conversations"]))
 

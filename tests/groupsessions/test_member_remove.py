@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import close_old_connections, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mentorcircle.groupsessions import services
@@ -19,6 +20,7 @@ from tests.helpers import page_text, run_tasks, toasts
 from tests.notifications.conftest import (
     NOW,
     STARTS,
+    attachment_texts,
     committed,
     create,
     invite,
@@ -104,7 +106,12 @@ def test_removing_releases_the_seat_to_the_waitlist_and_everyone_is_told(client,
     assert place(other, personas.mentee) == Status.DECLINED
     run_tasks()
     assert the_email(waiting, "A seat freed up")
-    assert f"You left: {TITLE}" in subjects(personas.mentee)  # the calendar entry is taken out
+    # Told why, with the calendar entry taken out, and no link to a session they cannot open.
+    given_up = the_email(personas.mentee, f"Your place was given up: {TITLE}")
+    assert "You are no longer a member of Alpha Mentoring, so your place in" in given_up.body
+    assert session.get_absolute_url() not in given_up.body
+    assert "METHOD:CANCEL" in attachment_texts(given_up)[0]
+    assert not [subject for subject in subjects(personas.mentee) if subject.startswith("You left")]
 
 
 @pytest.mark.usefixtures("full_session")
@@ -123,6 +130,50 @@ def test_the_removal_is_recorded_and_the_history_outlives_the_membership(client,
     again = MembershipFactory(program=personas.program, user=personas.mentee, role=Role.MENTOR)
     text = page_text(client.get(reverse("manage:member", args=["alpha", again.pk])))
     assert "Removed from the program (was Mentee)" in text
+
+
+def test_the_members_history_shows_who_removed_whom_after_the_member_is_gone(client, personas):
+    client.force_login(personas.manager)
+    with committed():
+        client.post(remove_url(membership(personas)))
+
+    members = page_text(client.get(reverse("manage:members", args=["alpha"])))
+    history_url = reverse("manage:member_changes", args=["alpha"])
+    text = page_text(client.get(history_url))
+
+    assert f'href="{history_url}"' in members
+    entry = text[text.index("<ol") : text.index("</ol>")]
+    assert "<strong>Mina Mentee</strong> · Removed from the program (was Mentee)" in entry
+    assert "by Maria Manager" in entry
+
+
+def test_the_members_history_costs_the_same_for_few_and_many_changes(client, personas):
+    client.force_login(personas.manager)
+    url = reverse("manage:member_changes", args=["alpha"])
+
+    def changes(count: int) -> None:
+        people = UserFactory.create_batch(count)
+        MemberChange.objects.bulk_create(
+            MemberChange(
+                program=personas.program,
+                user=person,
+                changed_by=personas.manager,
+                action="added",
+                description="Added as Mentee",
+            )
+            for person in people
+        )
+
+    changes(3)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    changes(60)
+    with CaptureQueriesContext(connection) as many:
+        text = page_text(client.get(url))
+
+    assert text.count("Added as Mentee") == 20  # one page
+    assert len(many) == len(few)
 
 
 def test_past_participation_stays_and_a_seat_under_way_stays(clock, personas):
@@ -168,6 +219,11 @@ def test_a_removed_member_no_longer_sees_the_program_or_its_sessions(personas, f
         response = mentee.get(path)
         assert response.status_code == 404, path
         assert "Alpha Mentoring" not in page_text(response), path
+    # Their own lists no longer lead there either.
+    for tab in ("future", "past"):
+        text = page_text(mentee.get(reverse("personal:sessions"), {"tab": tab}))
+        assert "Alpha Mentoring" not in text, tab
+        assert past.get_absolute_url() not in text, tab
     with committed():
         assert mentee.post(reverse("groupsessions:join", args=[session.pk])).status_code == 404
     assert place(session, personas.mentee) == Status.LEFT
@@ -392,3 +448,41 @@ def test_two_managers_removing_each_other_at_once_leave_one_manager(personas):
 
     assert sorted(outcomes) == ["refused", "removed"]
     assert Membership.objects.filter(program=personas.program, role=Role.MANAGER).count() == 1
+
+
+def test_removing_yourself_is_asked_and_refused_in_the_second_person(client, personas):
+    create(personas.program, personas.manager, title="My own session")
+    client.force_login(personas.manager)
+    manager = membership(personas, "manager")
+
+    confirm = page_text(client.get(remove_url(manager)))
+    with committed():
+        refused = page_text(client.post(remove_url(manager)))
+
+    for page in (confirm, refused):
+        text = page[page.index("<h1>") : page.index("</main>")]
+        assert "<h1>Remove yourself from Alpha Mentoring?</h1>" in text
+        assert "You cannot be removed now." in text
+        assert "You host 1 upcoming session in Alpha Mentoring" in text
+        assert "You are the only program manager of Alpha Mentoring" in text
+        assert "Your attendance at past sessions stays in the reports." in text
+        for third_person in ("They ", "Their ", "Maria Manager", "Keep them"):
+            assert third_person not in text, third_person
+    # Nothing was tried yet when the page first says why not; the refused POST changed nothing.
+    assert "Nothing was changed." not in confirm
+    assert "Nothing was changed." in refused
+    assert is_member(personas, personas.manager)
+
+
+def test_the_refusal_says_nothing_was_changed_only_after_a_try(client, personas):
+    create(personas.program, personas.mentor, title="A session")
+    client.force_login(personas.manager)
+    mentor = membership(personas, "mentor")
+
+    confirm = page_text(client.get(remove_url(mentor)))
+    with committed():
+        refused = page_text(client.post(remove_url(mentor)))
+
+    assert "They cannot be removed now." in confirm
+    assert "Nothing was changed." not in confirm
+    assert "Nothing was changed." in refused

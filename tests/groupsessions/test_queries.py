@@ -130,11 +130,11 @@ def test_the_session_page_costs_the_same_at_5_and_200_participants(client, perso
     assert large == small
 
 
-# What each page costs in all: the header and the sidebar read the person's programs in one
-# query, the top bar (and the Personal sidebar) count the person's unread conversations in one
-# more, and Personal > Sessions reads attendees only for the sessions its viewer hosts.
-LIST_PAGE_QUERIES = {"personal sessions": 10, "manager sessions": 9, "program page": 8, "public profile": 9}
-SESSION_PAGE_QUERIES = {"mentor": 8, "mentee": 8, "manager": 10}
+# What each page costs in all: the header and the sidebar read the person's programs and the
+# number of their unread conversations in one query (mentorcircle/navigation.py), and Personal >
+# Sessions reads attendees only for the sessions its viewer hosts.
+LIST_PAGE_QUERIES = {"personal sessions": 9, "manager sessions": 8, "program page": 7, "public profile": 8}
+SESSION_PAGE_QUERIES = {"mentor": 7, "mentee": 7, "manager": 9}
 # The signed-in person (their session and account), then in one transaction: the session
 # (locked), the membership, the person's row, the seats taken and the insert.
 JOIN_QUERIES = 9

@@ -705,7 +705,9 @@ def test_a_bad_range_is_shown_beside_the_field(manager_client):
 
     assert response.status_code == 200
     assert field_errors(response, "end") == ["Choose a day on or after the first day."]
-    assert "<strong>Sessions starting on or after 10 Mar 2027</strong>" in page_text(response)
+    # No figures until it is fixed: those of another period could be taken for the ones asked for.
+    assert "Sessions starting on or after" not in page_text(response)
+    assert "Fix the filters above to see the report." in page_text(response)
 
 
 def headings(text: str, table: str) -> list[tuple[str, str]]:
@@ -726,17 +728,20 @@ def test_the_session_table_sorts_by_a_column_and_keeps_the_filters(manager_clien
     text = page_text(manager_client.get(reports_url(period="all", host=built.mentor.pk, sessions_page="1")))
 
     links = dict(headings(text, "sessions"))
-    assert links["Rating"] == f"?period=all&host={built.mentor.pk}&sessions_sort=-rating"
-    assert links["Date"] == f"?period=all&host={built.mentor.pk}&sessions_sort=date"  # now: latest first
+    assert links["Rating"] == f"?period=all&host={built.mentor.pk}&sessions_sort=-rating#by-session"
+    # Now latest first.
+    assert links["Date"] == f"?period=all&host={built.mentor.pk}&sessions_sort=date#by-session"
     assert links["Status"] == ""
     assert table_titles(text) == ["S4", "S3", "S1", "S7", "S6"]
 
-    sorted_text = page_text(manager_client.get(links["Rating"].replace("?", reports_url() + "?")))
+    sorted_text = page_text(
+        manager_client.get(links["Rating"].partition("#")[0].replace("?", reports_url() + "?"))
+    )
 
     assert table_titles(sorted_text) == ["S7", "S1", "S6", "S4", "S3"]
     assert re.search(r'<th scope="col" aria-sort="descending" class="num"><a [^>]*>Rating', sorted_text)
     # Sorted by rating, its heading now turns the order round.
-    assert dict(headings(sorted_text, "sessions"))["Rating"].endswith("sessions_sort=rating")
+    assert dict(headings(sorted_text, "sessions"))["Rating"].endswith("sessions_sort=rating#by-session")
 
 
 def test_both_tables_page_on_their_own(manager_client, monkeypatch):
@@ -750,9 +755,11 @@ def test_both_tables_page_on_their_own(manager_client, monkeypatch):
 
     assert table_titles(first) == ["S6", "S7", "S1"]
     assert table_titles(second) == ["S2", "S3", "S4"]
-    assert '<a href="?period=all&sessions_sort=date&sessions_page=2">Next →</a>' in first
-    assert '<a href="?period=all&sessions_sort=date&hosts_page=2&sessions_page=3">Next →</a>' in second
-    assert '<a href="?period=all&sessions_sort=date&sessions_page=2&hosts_page=1">← Previous</a>' in second
+    assert '<a href="?period=all&sessions_sort=date&sessions_page=2#by-session">Next →</a>' in first
+    sessions_next = "?period=all&sessions_sort=date&hosts_page=2&sessions_page=3#by-session"
+    hosts_previous = "?period=all&sessions_sort=date&sessions_page=2&hosts_page=1#by-host"
+    assert f'<a href="{sessions_next}">Next →</a>' in second
+    assert f'<a href="{hosts_previous}">← Previous</a>' in second
     hosts = second[second.index('id="hosts-title"') : second.index('id="sessions-title"')]
     assert "Maria Manager" in hosts
     assert "Theo Mentor" not in hosts
@@ -883,11 +890,12 @@ def bulk_program(program, host: User, people: list[User], count: int) -> None:
     )
 
 
-# The whole page for a manager: the sign-in and the page's frame, the filters' choices, and the
-# report: the sessions' totals 2 (places by session, sessions), which give the figures, the hosts'
-# table, the chart and the count of sessions; figures 1 (people), reach 3, sessions 2 (page,
-# figures of the page), never registered 2 (count, page).
-QUERIES = 21  # with the unread-messages count in the top bar
+# The whole page for a manager: the sign-in and the page's frame (its navigation, with the
+# unread-messages count, in one query), the filters' choices, and the report: the sessions'
+# totals 2 (places by session, sessions), which give the figures, the hosts' table, the chart
+# and the count of sessions; figures 1 (people), reach 3, sessions 2 (page, figures of the
+# page), never registered 2 (count, page).
+QUERIES = 20
 
 
 @pytest.mark.parametrize("count", [10, 2000])

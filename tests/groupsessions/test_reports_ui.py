@@ -2,6 +2,7 @@
 the filters read once for the page and its downloads, the download links' names, and the markup
 the phone layout and the filters' script rely on."""
 
+import html
 import re
 from datetime import UTC, date, datetime, timedelta
 
@@ -168,11 +169,14 @@ def test_the_filters_leave_out_what_does_not_validate_without_a_separate_check(s
 def test_a_download_reads_the_filters_as_the_page_does(manager_client, name):
     url = reverse(f"manage:{name}", args=["alpha"])
 
-    response = manager_client.get(f"{url}?period=custom&start=2027-03-01&end=2027-02-01")
+    refused = manager_client.get(f"{url}?period=custom&start=2027-03-01&end=2027-02-01")
+    opened = manager_client.get(f"{url}?period=custom&start=2027-03-01")
 
-    # The end before the start is left out, so the range is open on that side, as on the page.
-    assert response.status_code == 200
-    assert response["Content-Disposition"].endswith('-from-2027-03-01.csv"')
+    # The end before the start is refused, on the page and for the file alike: no file.
+    assert refused.status_code == 302
+    assert refused["Location"].startswith(reverse("manage:reports", args=["alpha"]) + "?")
+    assert opened.status_code == 200
+    assert opened["Content-Disposition"].endswith('-from-2027-03-01.csv"')
 
 
 # ---- The page's markup -------------------------------------------------------------------------
@@ -212,3 +216,151 @@ def test_the_days_are_in_the_page_for_browsers_without_script(manager_client):
         assert "hidden" not in field.group(0)
         assert "data-custom-day" in field.group(0)
     assert '<details class="chart-data">' in text  # the chart's table starts closed
+
+
+# ---- Filters to fix ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"period": "custom", "start": "2027-03-07", "end": "2027-03-01"}, "end", "Choose a day on or after"),
+        ({"period": "custom", "start": "1900-01-01", "end": "2027-03-07"}, "start", "from the year 2000"),
+        ({"period": "all", "cohort": "999999"}, "cohort", "Select a valid choice"),
+    ],
+)
+def test_filters_to_fix_show_their_error_and_no_figures_of_another_period(
+    manager_client, query, field, message
+):
+    response = manager_client.get(reports_url(**query))
+    text = page_text(response)
+
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    assert message in text
+    assert "Fix the filters above to see the report." in text
+    for absent in ("Sessions held", "By host", "By session", "Never registered", "(CSV)", "chart-svg"):
+        assert absent not in text, absent
+    assert "Sessions starting" not in text  # no period other than the one asked for is named
+    assert "Copy link to this report" not in text
+    assert "figures" not in response.context
+
+
+def test_days_left_in_the_form_with_a_preset_period_change_nothing(manager_client):
+    text = page_text(manager_client.get(reports_url(period="all", start="1900-01-01", end="x")))
+
+    assert "Fix the filters" not in text
+    assert stat(text, "Sessions held").startswith("1 |")
+
+
+# ---- Last quarter --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "first", "last"),
+    [
+        (date(2026, 12, 1), date(2026, 7, 1), date(2026, 9, 30)),
+        (date(2027, 1, 1), date(2026, 10, 1), date(2026, 12, 31)),
+        (date(2027, 3, 31), date(2026, 10, 1), date(2026, 12, 31)),
+        (date(2027, 4, 1), date(2027, 1, 1), date(2027, 3, 31)),
+        (date(2027, 8, 15), date(2027, 4, 1), date(2027, 6, 30)),
+    ],
+)
+def test_last_quarter_is_the_calendar_quarter_before_todays(small, today, first, last):
+    form = ReportFilterForm({"period": "quarter"}, program=small[0].program)
+
+    filters = form.filters(today=today)
+
+    assert (filters.start, filters.end) == (first, last)
+
+
+def test_last_quarter_starts_from_the_programs_own_day(small):
+    program = small[0].program
+    program.time_zone = "Pacific/Auckland"  # 13 hours ahead: already 1 January 2027
+    with time_machine.travel(datetime(2026, 12, 31, 12, 0, tzinfo=UTC), tick=False):
+        filters = ReportFilterForm({"period": "quarter"}, program=program).filters()
+
+    assert (filters.start, filters.end) == (date(2026, 10, 1), date(2026, 12, 31))
+
+
+def test_the_periods_offered_include_last_quarter(manager_client):
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        response = manager_client.get(reports_url(period="quarter"))
+    text = page_text(response)
+
+    options = re.findall(r"<option value=\"[^\"]*\"[^>]*>([^<]+)</option>", text.split('name="start"')[0])
+    assert options == ["Last 30 days", "Last 90 days", "Last quarter", "This year", "All time", "Custom"]
+    assert "Sessions starting between 1 Jul 2026 and 30 Sep 2026" in text
+    assert '<option value="quarter" selected>Last quarter</option>' in text
+    assert 'id="id_period_helptext"' in text  # the hint the script hides with the days
+
+
+# ---- Links land on their table -------------------------------------------------------------------
+
+
+@pytest.fixture
+def many(small):
+    """Enough hosts, sessions and people who never registered for two pages of each table."""
+    personas = small[0]
+    for number in range(22):
+        host = MembershipFactory(
+            program=personas.program,
+            role=Membership.Role.MENTOR,
+            user=UserFactory(full_name=f"Host {number}"),
+        ).user
+        create_session(
+            personas.program,
+            host,
+            now=CREATED,
+            starts_at=STARTS + timedelta(hours=number),
+            max_participants=2,
+        )
+    for _ in range(22):
+        MembershipFactory(program=personas.program, role=Membership.Role.MENTEE)
+    return small
+
+
+@pytest.mark.usefixtures("many")
+def test_sort_and_page_links_land_on_their_table(manager_client):
+    text = html.unescape(page_text(manager_client.get(reports_url(period="all"))))
+
+    sections = {"hosts": "by-host", "sessions": "by-session", "people": "never-registered"}
+    for section in sections.values():
+        assert f'<section id="{section}"' in text
+    for table in ("hosts", "sessions"):
+        sorts = re.findall(rf'<a href="(\?[^"]*{table}_sort=[^"]*)" class="sort-link">', text)
+        assert sorts, table
+        assert all(href.endswith(f"#{sections[table]}") for href in sorts), sorts
+    for table, section in sections.items():
+        pages = re.findall(rf'<a href="(\?[^"]*{table}_page=[^"]*)">', text)
+        assert pages, table
+        assert all(href.endswith(f"#{section}") for href in pages), pages
+
+
+@pytest.mark.usefixtures("many")
+@pytest.mark.parametrize("number", ["0", "-1", "-99", "x", "1.5", "", "٣"])
+def test_a_page_number_that_is_no_page_shows_the_first_page(manager_client, number):
+    response = manager_client.get(reports_url(period="all", sessions_page=number, people_page=number))
+
+    assert response.context["sessions"].number == 1
+    assert response.context["people"].number == 1
+
+
+@pytest.mark.usefixtures("many")
+@pytest.mark.parametrize("number", ["2", "3", "99", "9" * 40])
+def test_a_page_number_past_the_end_shows_the_last_page(manager_client, number):
+    response = manager_client.get(reports_url(period="all", sessions_page=number))
+
+    assert response.context["sessions"].number == 2
+
+
+# ---- Reach ---------------------------------------------------------------------------------------
+
+
+def test_reach_names_the_host_chosen(manager_client, small):
+    mentor = small[0].mentor
+    everyone = page_text(manager_client.get(reports_url(period="all")))
+    hosted = page_text(manager_client.get(reports_url(period="all", host=mentor.pk)))
+
+    assert "attended at least one session in this period." in everyone
+    assert f"attended at least one of {mentor.full_name}'s sessions in this period." in html.unescape(hosted)

@@ -140,7 +140,8 @@ def test_leaving_gives_up_seats_waitlist_places_and_invitations_in_the_programs_
     assert place(invited_to, personas.mentee) == Status.DECLINED
     assert client.get(reverse("groupsessions:program", args=["alpha"])).status_code == 404
     run_tasks()
-    assert f"You left: {TITLE}" in subjects(personas.mentee)  # the calendar entry is taken out
+    # The calendar entry is taken out, and the email says why without a link to the session.
+    assert f"Your place was given up: {TITLE}" in subjects(personas.mentee)
     assert the_email(waiting, "A seat freed up")
 
 

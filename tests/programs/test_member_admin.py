@@ -1,6 +1,7 @@
 """Manager > Members: a member's page (role, cohorts and tags, saved at once), the bulk actions
 that add the ticked rows to a cohort or a tag, and the history of every such change."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -542,3 +543,17 @@ def test_get_on_the_bulk_address_goes_back_to_the_list(client, personas):
 
     assert response.status_code == 302
     assert response["Location"] == "/manage/alpha/members/?role=mentee"
+
+
+def test_each_cell_of_the_members_list_carries_its_label_for_the_phone_layout(client, personas, labels):
+    membership(personas).cohorts.add(labels["spring"])
+    client.force_login(personas.manager)
+
+    text = page_text(client.get(reverse("manage:members", args=["alpha"])))
+
+    table = re.search(r'<table class="table stack-table members-table">.*?</table>', text, re.S)
+    assert table
+    for cell in re.findall(r"<td([^>]*)>", table.group(0)):
+        assert "data-label=" in cell or 'class="title"' in cell or 'class="select-col"' in cell, cell
+    for label in ("Email", "Role", "Cohorts", "Tags"):
+        assert f'data-label="{label}"' in table.group(0)

@@ -8,7 +8,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mentorcircle.programs.context_processors import navigation
+from mentorcircle.conversations import services
+from mentorcircle.navigation import navigation
 from mentorcircle.programs.models import Membership
 from tests.factories import MembershipFactory, ProgramFactory
 
@@ -38,11 +39,13 @@ def test_the_navigation_reads_the_persons_programs_in_one_query_when_used(person
         managed = [program.name for program in context["nav_managed_programs"]]
         programs = [program.name for program in context["nav_programs"]]
         again = [program.name for program in context["nav_programs"]]
+        unread = int(str(context["unread_conversations"]))
 
-    assert len(building) == 0  # a page that shows neither pays nothing
-    assert len(reading) == 1
+    assert len(building) == 0  # a page that shows none of it pays nothing
+    assert len(reading) == 1  # the programs and the unread count together
     assert managed == ["Alpha Mentoring"]
     assert programs == again == ["Alpha Mentoring", "Beta Program"]
+    assert unread == 0
 
 
 @pytest.mark.django_db
@@ -54,3 +57,20 @@ def test_someone_in_no_program_has_an_empty_navigation(django_user_model):
 
     assert not context["nav_programs"]
     assert list(context["nav_managed_programs"]) == []
+    assert not context["unread_conversations"]
+
+
+def test_the_unread_count_rides_on_the_programs_query(client, personas):
+    """Every signed-in page shows the header's menu and the Messages link: one query for both."""
+    services.conversation_start(
+        program=personas.program, creator=personas.mentor, people=[personas.mentee], body="Hi"
+    )
+    client.force_login(personas.mentee)
+    client.get(reverse("accounts:settings"))
+
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("accounts:settings")).content.decode()
+
+    (unread_count,) = [q["sql"] for q in captured if "conversations_conversation" in q["sql"]]
+    assert "programs_program" in unread_count  # the header's programs, read in the same query
+    assert 'aria-label="Messages, 1 unread"' in page

@@ -21,6 +21,7 @@ MANAGER_PAGES = {
 # program's mentors and mentees included.
 HIDDEN_MANAGER_PAGES = {
     "manage:reports": "<h1>Reports</h1>",
+    "manage:member_changes": "<h1>History of members</h1>",
 }
 # Manager > Reports' CSV files, each with how its file's name starts.
 MANAGER_DOWNLOADS = {
@@ -238,6 +239,7 @@ def test_non_managers_cannot_change_anything_by_posting(client, personas, person
         ("manage:members_import", ["alpha"]),
         ("manage:settings", ["alpha"]),
         ("manage:reports", ["alpha"]),
+        ("manage:member_changes", ["alpha"]),
         ("manage:member", ["alpha", 1]),
         ("manage:member_remove", ["alpha", 1]),
         ("manage:members_bulk", ["alpha"]),

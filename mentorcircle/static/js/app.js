@@ -75,6 +75,7 @@
     document.querySelectorAll("input[name=create_token]").forEach(keepCreateToken);
     document.querySelectorAll("[data-invite]").forEach(setUpInvite);
     document.querySelectorAll("[data-countdown]").forEach(setUpCountdown);
+    document.querySelectorAll("textarea[data-max-chars]").forEach(setUpCharCount);
 
     // Program settings: show the fields of the chosen video service only.
     var services = document.querySelectorAll("input[name=video_service]");
@@ -95,6 +96,33 @@
       root.querySelectorAll("[data-menu]").forEach(setUpMenu);
     }
   };
+
+  // Near a text's limit, "4,600 of 5,000 characters" under it; over it, how many too many (the
+  // server refuses a longer text and keeps it, so nothing is cut without a word). Counted as the
+  // server counts: characters (not UTF-16 units), one per line break, blank space around left out.
+  function setUpCharCount(area) {
+    var max = parseInt(area.getAttribute("data-max-chars"), 10);
+    if (!max) return;
+    var note = document.createElement("p");
+    note.className = "char-count";
+    note.id = area.id + "_count";
+    note.setAttribute("aria-live", "polite");
+    note.hidden = true;
+    area.insertAdjacentElement("afterend", note);
+    var described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", described ? described + " " + note.id : note.id);
+    function number(n) { return n.toLocaleString("en-US"); }
+    function update() {
+      var count = Array.from(area.value.replace(/\r\n?/g, "\n").trim()).length;
+      var over = count - max;
+      note.hidden = count < max * 0.9;
+      note.classList.toggle("char-count-over", over > 0);
+      note.textContent = number(count) + " of " + number(max) + " characters" +
+        (over > 0 ? ": " + number(over) + " too many. Shorten it to send it." : "");
+    }
+    area.addEventListener("input", update);
+    update();
+  }
 
   // "The call opens in 4 min 12 s", turning into the Join button when the call opens.
   function setUpCountdown(box) {
@@ -222,6 +250,24 @@
     if (!parts.button || !parts.panel) return;
     parts.button.setAttribute("aria-expanded", open ? "true" : "false");
     parts.panel.hidden = !open;
+    parts.panel.classList.remove("menu-panel-up");
+    if (open) placePanel(menu, parts.panel);
+  }
+
+  // A panel opens below its button, unless it would run past the bottom of what shows it (a
+  // scrolling list of messages clips it, as does the window) and there is more room above.
+  function placePanel(menu, panel) {
+    var top = 0;
+    var bottom = window.innerHeight;
+    for (var el = menu.parentElement; el && el !== document.body; el = el.parentElement) {
+      if (window.getComputedStyle(el).overflowY === "visible") continue;
+      var box = el.getBoundingClientRect();
+      top = Math.max(top, box.top);
+      bottom = Math.min(bottom, box.bottom);
+    }
+    var below = panel.getBoundingClientRect();
+    var button = menu.getBoundingClientRect();
+    if (below.bottom > bottom && button.top - top > bottom - button.bottom) panel.classList.add("menu-panel-up");
   }
 
   // Enter or a click opens the menu on its first item; the arrows move between items; Escape

@@ -176,6 +176,7 @@
             }
             showErrors([]);
             body.value = "";
+            body.dispatchEvent(new Event("input"));  // the character count follows
             var announce = form.querySelector("input[name=announce]");
             if (announce) announce.checked = false;
             append(result.data);

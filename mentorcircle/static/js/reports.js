@@ -1,4 +1,5 @@
-// Reports. From and To show only with the Custom period (or when one of them has an error);
+// Reports. From and To, and the period's hint about them, show only with the Custom period (or
+// when one of the days has an error);
 // typing a day chooses Custom; and the address after Show holds only the filled filters.
 // Without this file, all fields show and are all sent: the page reads them the same way.
 (function () {
@@ -12,6 +13,8 @@
     var groups = days.map(function (input) {
       return input.closest(".field") || input.parentElement;
     });
+    var hint = document.getElementById(period.id + "_helptext");
+    if (hint) groups.push(hint);
     var hasError = days.some(function (input) {
       return input.getAttribute("aria-invalid") === "true";
     });
