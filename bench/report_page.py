@@ -1,7 +1,7 @@
 """How long Manager > Reports takes for the large program of bench/harness.py: 50,000 members,
 5,000 sessions, 200,000 participant rows, on PostgreSQL.
 
-    .venv/bin/python bench/report_page.py [--repeat 10] [--slowest]
+    .venv/bin/python bench/report_page.py [--repeat 10] [--slowest] [--profile]
 
 Builds the large program (bench/_data.py) in a throwaway PostgreSQL database on the server
 DATABASE_URL names (default postgres://postgres@127.0.0.1:5432/postgres; dropped at the end),
@@ -9,13 +9,16 @@ adds ratings to 60% of the attended places and the minutes present to half of th
 opens the Reports page as the program's manager through Django's test client (no network,
 production settings) with several filters, each run followed by one of Manager > Members as a
 baseline, and prints, per filter, the SQL queries of one request, the median SQL time, the
-median and the best total time, and the median over the baseline's (`--slowest`: and the
-slowest query of the last request with its plan). On a shared machine the best time and the
+median and the best total time, and the median over the baseline's (`--slowest`: and the six
+slowest queries of the last request, with the slowest one's plan; `--profile`: and a cProfile
+of one more request, by own time). On a shared machine the best time and the
 ratio say more than the median.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import time
 
@@ -28,9 +31,14 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=10, help="requests per filter (after 2 not counted)")
     parser.add_argument("--slowest", action="store_true", help="also print each filter's slowest query")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile one request per filter (cProfile, top 20 by own time)",
+    )
     args = parser.parse_args()
     with production_postgres("mentorcircle_reports"):
-        measure(args.repeat, slowest=args.slowest)
+        measure(args.repeat, slowest=args.slowest, profile=args.profile)
 
 
 def add_feedback(program) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -52,7 +60,7 @@ def add_feedback(program) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return len(rated), len(reported)
 
 
-def measure(repeat: int, *, slowest: bool = False) -> None:
+def measure(repeat: int, *, slowest: bool = False, profile: bool = False) -> None:
     from _data import build_program
     from django.db import connection
     from django.test import Client
@@ -127,7 +135,13 @@ def measure(repeat: int, *, slowest: bool = False) -> None:
             f"{name:<28}{count:>8}{statistics.median(sql) * 1000:>9.1f}"
             f"{statistics.median(total) * 1000:>10.1f}{min(total) * 1000:>9.1f}{ratio:>11.1f}"
         )
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(client.get, path + query)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
         if slowest:
+            for query_run in sorted(queries, key=lambda q: -float(q["time"]))[:6]:
+                print(f"    {float(query_run['time']) * 1000:7.1f} ms {query_run['sql'][:220]}")
             worst = max(queries, key=lambda q: float(q["time"]))
             print(f"    slowest: {float(worst['time']) * 1000:.1f} ms {worst['sql'][:160]}")
             with connection.cursor() as cursor:
