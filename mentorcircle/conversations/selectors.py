@@ -130,7 +130,8 @@ def readers(*, conversation: Conversation) -> QuerySet[User]:
     return User.objects.filter(in_it, pk__in=members.values("user_id")).order_by("pk")
 
 
-def _unread(user: User) -> QuerySet[Conversation]:
+def unread_conversations(*, user: User) -> QuerySet[Conversation]:
+    """The person's conversations with messages they have not read (muted ones left out)."""
     return (
         listed_for(user=user)
         .annotate(read_up_to=_read_up_to(user), is_muted=_muted(user))
@@ -138,16 +139,11 @@ def _unread(user: User) -> QuerySet[Conversation]:
     )
 
 
-def unread_conversation_count(*, user: User) -> int:
-    """Conversations with messages the person has not read (muted ones left out): one query."""
-    return _unread(user).count()
-
-
 def unread_conversation_total(*, user: User) -> Subquery:
-    """`unread_conversation_count` as an expression, for another query to carry: a scalar
-    subquery that does not refer to the outer row, so the database computes it once."""
+    """How many `unread_conversations` there are, as an expression for another query to carry:
+    a scalar subquery that does not refer to the outer row, so the database computes it once."""
     count = Func(F("pk"), function="COUNT", output_field=IntegerField())  # no GROUP BY: one row
-    return Subquery(_unread(user).order_by().annotate(count=count).values("count"))
+    return Subquery(unread_conversations(user=user).order_by().annotate(count=count).values("count"))
 
 
 @dataclass

@@ -329,15 +329,15 @@ def test_nobody_outside_a_conversation_can_report_or_remove_its_messages(persona
 
 
 def test_unread_counts_follow_reading_and_leave_out_muted_conversations(personas, direct, session_chat):
-    assert selectors.unread_conversation_count(user=personas.mentee) == 1
-    assert selectors.unread_conversation_count(user=personas.mentor) == 0  # their own message
+    assert selectors.unread_conversations(user=personas.mentee).count() == 1
+    assert selectors.unread_conversations(user=personas.mentor).count() == 0  # their own message
 
     post(session_chat, personas.mentor, "Slides")
-    assert selectors.unread_conversation_count(user=personas.mentee) == 2
+    assert selectors.unread_conversations(user=personas.mentee).count() == 2
 
     services.conversation_mark_read(conversation=direct, user=personas.mentee, up_to=direct.last_message_id)
     services.conversation_mute(conversation=session_chat, user=personas.mentee, muted=True)
-    assert selectors.unread_conversation_count(user=personas.mentee) == 0
+    assert selectors.unread_conversations(user=personas.mentee).count() == 0
 
     rows = selectors.for_inbox(list(selectors.listed_for(user=personas.mentee)), user=personas.mentee)
     assert [(row.conversation, row.unread, row.muted) for row in rows] == [

@@ -83,7 +83,7 @@ def test_a_member_removed_from_the_program_loses_the_sessions_conversation(clien
 
     assert client.get(session_chat.get_absolute_url()).status_code == 404
     assert not in_inbox(personas.mentee, session_chat)
-    assert selectors.unread_conversation_count(user=personas.mentee) == 0
+    assert selectors.unread_conversations(user=personas.mentee).count() == 0
 
 
 def test_the_readers_of_a_sessions_conversation_are_the_seated_and_the_managers_who_posted(
