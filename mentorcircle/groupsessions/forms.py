@@ -139,12 +139,14 @@ class AudienceFields(forms.Form):
                 del self.fields[name]
             return False
         program = programs[0]
-        cast(forms.ModelMultipleChoiceField[Any], self.fields[cohorts]).queryset = program.cohorts.all()
-        cast(forms.ModelMultipleChoiceField[Any], self.fields[tags]).queryset = program.tags.all()
-        if drop_empty_groups and not program.cohorts.exists():
-            del self.fields[cohorts]
-        if drop_empty_groups and not program.tags.exists():
-            del self.fields[tags]
+        for name, found in ((cohorts, program.cohorts.all()), (tags, program.tags.all())):
+            # The groups are read once, for the choices shown; the queryset checks what is sent.
+            field = cast(forms.ModelMultipleChoiceField[Any], self.fields[name])
+            field.queryset = found
+            rows = list(found)
+            field.choices = [(row.pk, field.label_from_instance(row)) for row in rows]
+            if drop_empty_groups and not rows:
+                del self.fields[name]
         return True
 
     def audience_chosen(self) -> Invitees:

@@ -31,14 +31,19 @@ def seats_taken(session: GroupSession) -> int:
     return Participant.objects.filter(session=session, status__in=Participant.SEATED).count()
 
 
+# How many registered people a list names per session; the others are counted ("and 12 more").
+LIST_NAMES = 8
+
+
 def _attendees() -> Prefetch[str, QuerySet[Participant], str]:
-    """The people holding a seat or waiting, host first, as `attendees`."""
+    """The first `LIST_NAMES` registered people by name, as `attendees` (read with a window
+    function, so a list's cost does not grow with the size of its sessions)."""
     attendees = (
-        Participant.objects.filter(status__in=(*Participant.SEATED, Participant.Status.WAITLISTED))
+        Participant.objects.filter(status=Participant.Status.REGISTERED)
         .select_related("user")
-        .order_by("status", "user__full_name", "user__email")
+        .order_by("user__full_name", "user__email", "pk")
     )
-    return Prefetch("participants", queryset=attendees, to_attr="attendees")
+    return Prefetch("participants", queryset=attendees[:LIST_NAMES], to_attr="attendees")
 
 
 def with_my_status(sessions: QuerySet[GroupSession], *, user: User) -> QuerySet[GroupSession]:
@@ -88,6 +93,9 @@ def for_display(
     if attendees:
         picked = shown if attendees is True else [session for session in shown if attendees(session)]
         prefetch_related_objects(picked, _attendees())
+        for session in picked:  # the host holds a seat too
+            registered = session.state.seats_taken - 1  # type: ignore[attr-defined]
+            session.more_attendees = max(registered - len(session.attendees), 0)  # type: ignore[attr-defined]
     return shown
 
 

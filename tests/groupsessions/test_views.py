@@ -1177,3 +1177,26 @@ def test_a_title_over_200_characters_is_refused_with_a_message_not_cut(client, p
     assert "maxlength" not in title_input
     assert field_errors(response, "title") == ["Ensure this value has at most 200 characters (it has 201)."]
     assert not GroupSession.objects.exists()
+
+
+def test_manager_sessions_names_eight_registered_people_and_links_to_the_rest(client, personas):
+    session = GroupSessionFactory(
+        program=personas.program,
+        host=personas.mentor,
+        title="Crowded session",
+        starts_at=timezone.now() + timedelta(days=3),
+        max_participants=30,
+    )
+    for number in range(11):
+        person = UserFactory(full_name=f"Person {number:02}")
+        MembershipFactory(program=personas.program, user=person, role="mentee")
+        ParticipantFactory(session=session, user=person, status=Participant.Status.REGISTERED)
+    client.force_login(personas.manager)
+
+    response = client.get(reverse("manage:sessions", args=["alpha"]))
+
+    text = page_text(response)
+    assert "Person 07" in text
+    assert "Person 08" not in text
+    assert "and 3 more" in text
+    assert f'href="{session.get_absolute_url()}#people-title">and 3 more</a>' in response.content.decode()
