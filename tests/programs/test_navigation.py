@@ -74,3 +74,29 @@ def test_the_unread_count_rides_on_the_programs_query(client, personas):
     (unread_count,) = [q["sql"] for q in captured if "conversations_conversation" in q["sql"]]
     assert "programs_program" in unread_count  # the header's programs, read in the same query
     assert 'aria-label="Messages, 1 unread"' in page
+
+
+def test_each_person_reads_their_own_programs_and_unread_count_from_the_shared_query(personas):
+    """The navigation's SQL is built once per process; each person's id goes into it."""
+    MembershipFactory(program=personas.other_program, user=personas.mentor, role=Membership.Role.MANAGER)
+    services.conversation_start(
+        program=personas.program, creator=personas.manager, people=[personas.mentee], body="Hello"
+    )
+    services.conversation_start(
+        program=personas.program, creator=personas.mentor, people=[personas.mentee], body="Hi there"
+    )
+
+    def read(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        context = navigation(request)
+        return (
+            [program.name for program in context["nav_programs"]],
+            [program.slug for program in context["nav_managed_programs"]],
+            int(str(context["unread_conversations"])),
+        )
+
+    assert read(personas.mentee) == (["Alpha Mentoring"], [], 2)
+    assert read(personas.mentor) == (["Alpha Mentoring", "Beta Program"], ["beta"], 0)
+    assert read(personas.manager) == (["Alpha Mentoring"], ["alpha"], 0)
+    assert read(personas.mentee) == (["Alpha Mentoring"], [], 2)
