@@ -1,6 +1,10 @@
 """How every form is drawn: one template per field (forms/field.html) and, for a whole form, an
 error summary above its fields (forms/form.html). Set as FORM_RENDERER in the settings."""
 
+from typing import Any
+
+from django import forms
+from django.db.models import Model, QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 
@@ -40,3 +44,14 @@ class FormRenderer(TemplatesSetting):
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
     bound_field_class = FieldGroup
+
+
+def choices_read_once(field: forms.ModelChoiceField[Any], queryset: QuerySet[Any]) -> list[Model]:
+    """Give a model choice field its rows: the queryset checks what is sent, and the choices
+    shown come from one read of it (by itself, Django reads the queryset again each time the
+    field is drawn). Returns the rows, so that a form can leave out a field with none."""
+    field.queryset = queryset
+    rows = list(queryset)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((row.pk, field.label_from_instance(row)) for row in rows)]
+    return rows

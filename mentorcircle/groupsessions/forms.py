@@ -15,6 +15,7 @@ from typing_extensions import override
 
 from mentorcircle.accounts.models import User
 from mentorcircle.accounts.timezones import is_valid_timezone
+from mentorcircle.core.forms import choices_read_once
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.core.ids import ids as only_ids
 from mentorcircle.core.validators import single_line
@@ -140,11 +141,7 @@ class AudienceFields(forms.Form):
             return False
         program = programs[0]
         for name, found in ((cohorts, program.cohorts.all()), (tags, program.tags.all())):
-            # The groups are read once, for the choices shown; the queryset checks what is sent.
-            field = cast(forms.ModelMultipleChoiceField[Any], self.fields[name])
-            field.queryset = found
-            rows = list(found)
-            field.choices = [(row.pk, field.label_from_instance(row)) for row in rows]
+            rows = choices_read_once(cast(forms.ModelMultipleChoiceField[Any], self.fields[name]), found)
             if drop_empty_groups and not rows:
                 del self.fields[name]
         return True

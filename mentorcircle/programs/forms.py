@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 
 from mentorcircle.accounts.timezones import timezone_names
+from mentorcircle.core.forms import choices_read_once
 from mentorcircle.core.ids import IdChoiceField, IdMultipleChoiceField
 from mentorcircle.core.validators import single_line
 from mentorcircle.programs.models import Cohort, Membership, Program, Tag, VideoService
@@ -155,8 +156,8 @@ class MemberFilterForm(forms.Form):
 
     def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField[Any], self.fields["cohort"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField[Any], self.fields["tag"]).queryset = program.tags.all()
+        choices_read_once(cast(forms.ModelChoiceField[Any], self.fields["cohort"]), program.cohorts.all())
+        choices_read_once(cast(forms.ModelChoiceField[Any], self.fields["tag"]), program.tags.all())
 
 
 class MemberAddForm(forms.Form):
@@ -173,12 +174,9 @@ class MemberAddForm(forms.Form):
     def __init__(self, *args, program: Program, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.program = program
-        cast(forms.ModelChoiceField[Any], self.fields["cohorts"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField[Any], self.fields["tags"]).queryset = program.tags.all()
-        if not program.cohorts.exists():
-            del self.fields["cohorts"]
-        if not program.tags.exists():
-            del self.fields["tags"]
+        for name, groups in (("cohorts", program.cohorts.all()), ("tags", program.tags.all())):
+            if not choices_read_once(cast(forms.ModelChoiceField[Any], self.fields[name]), groups):
+                del self.fields[name]
 
     def clean_email(self) -> str:
         email = str(self.cleaned_data["email"]).strip().lower()
@@ -222,14 +220,11 @@ class MemberEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField[Any], self.fields["cohorts"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField[Any], self.fields["tags"]).queryset = program.tags.all()
         # A program without cohorts (or tags) has nothing to choose: the field is left out, and
         # the service leaves that side as it is.
-        if not program.cohorts.exists():
-            del self.fields["cohorts"]
-        if not program.tags.exists():
-            del self.fields["tags"]
+        for name, groups in (("cohorts", program.cohorts.all()), ("tags", program.tags.all())):
+            if not choices_read_once(cast(forms.ModelChoiceField[Any], self.fields[name]), groups):
+                del self.fields[name]
 
 
 # Bulk actions take at most this many people at once: a page of the list (50) and some room.
@@ -298,16 +293,15 @@ class MemberBulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.program = program
         self.fields["members"] = _member_choice(program)
-        cast(forms.ModelChoiceField[Any], self.fields["cohort"]).queryset = program.cohorts.all()
-        cast(forms.ModelChoiceField[Any], self.fields["tag"]).queryset = program.tags.all()
         # Offer only what the program has: no cohorts, no "Add to cohort…".
         left_out = set()
-        if not program.cohorts.exists():
-            del self.fields["cohort"]
-            left_out.add(BulkAction.ADD_COHORT)
-        if not program.tags.exists():
-            del self.fields["tag"]
-            left_out.add(BulkAction.ADD_TAG)
+        for name, groups, offer in (
+            ("cohort", program.cohorts.all(), BulkAction.ADD_COHORT),
+            ("tag", program.tags.all(), BulkAction.ADD_TAG),
+        ):
+            if not choices_read_once(cast(forms.ModelChoiceField[Any], self.fields[name]), groups):
+                del self.fields[name]
+                left_out.add(offer)
         if left_out:
             action = cast(forms.ChoiceField, self.fields["action"])
             action.choices = [choice for choice in self.ACTIONS if choice[0] not in left_out]
