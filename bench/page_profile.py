@@ -41,6 +41,7 @@ LAYERS = (
     ("app", ("/mentorcircle/",)),
 )
 ORDER = [name for name, _ in LAYERS] + ["Django and the client"]
+HEADINGS = ["SQL", "ORM", "templates", "session+user", "middleware", "app", "Django+client"]
 
 
 def _layer(path: str) -> str | None:
@@ -86,6 +87,10 @@ def measure(requests: int, *, only: list[str] | None, html: Path | None) -> None
     from harness import FULL, PAGES
     from pyinstrument import Profiler
 
+    unknown = sorted(set(only or ()) - {name for name, _ in PAGES})
+    if unknown:
+        names = "\n  ".join(name for name, _ in PAGES)
+        raise SystemExit(f"No page named {', '.join(map(repr, unknown))}; the pages are:\n  {names}")
     began = time.perf_counter()
     built = build_program("large", "Large Program", FULL.large, now=timezone.now(), seed=2)
     with connection.cursor() as cursor:
@@ -96,8 +101,8 @@ def measure(requests: int, *, only: list[str] | None, html: Path | None) -> None
     pages = [("bare page (baseline)", lambda b: ("/bench/bare/", b.viewer, ""))] + [
         (name, page) for name, page in PAGES if not only or name in only
     ]
-    print("ms per request, large program; layers: " + ", ".join(ORDER))
-    heading = "".join(f"{name[:11]:>12}" for name in ("total", *ORDER))
+    print("ms per request, large program")
+    heading = "".join(f"{name:>14}" for name in ("total", *HEADINGS))
     print(f"{'page':<40}{heading}")
     for name, page in pages:
         path, viewer, expect = page(built)
@@ -114,8 +119,8 @@ def measure(requests: int, *, only: list[str] | None, html: Path | None) -> None
         session = profiler.stop()
         found = layers(session.root_frame())
         total = session.duration / requests * 1000
-        cells = "".join(f"{found[layer] / requests * 1000:>12.2f}" for layer in ORDER)
-        print(f"{name:<40}{total:>12.2f}{cells}")
+        cells = "".join(f"{found[layer] / requests * 1000:>14.2f}" for layer in ORDER)
+        print(f"{name:<40}{total:>14.2f}{cells}")
         if html is not None:
             html.mkdir(parents=True, exist_ok=True)
             slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")

@@ -30,7 +30,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=10, help="requests per filter (after 2 not counted)")
-    parser.add_argument("--slowest", action="store_true", help="also print each filter's slowest query")
+    parser.add_argument("--slowest", action="store_true", help="also print each filter's six slowest queries")
     parser.add_argument(
         "--profile",
         action="store_true",
