@@ -14,10 +14,10 @@ innermost layer on its stack:
 - SQL: psycopg sending queries and waiting for PostgreSQL (the database's own time included);
 - ORM: Django building SQL and turning rows into objects;
 - templates: Django's template engine (not the queries templates start, which are SQL or ORM);
-- session and user: reading the signed-in person (django.contrib.sessions and auth);
+- session+user: reading the signed-in person (django.contrib.sessions and auth);
 - middleware: the middleware classes of MIDDLEWARE, outside the view;
 - app: MentorCircle's own code;
-- Django and the client: the rest (URL resolving, the request and response, the test client).
+- Django+client: the rest (URL resolving, the request and response, the test client).
 
 It prints, per page, the milliseconds per request in each layer, beside the bare page (the
 benchmark's floor: the whole middleware stack and a small template, no database).
@@ -36,12 +36,12 @@ LAYERS = (
     ("SQL", ("/psycopg/", "/psycopg_binary/", "/django/db/backends/")),
     ("ORM", ("/django/db/",)),
     ("templates", ("/django/template/", "/django/templatetags/", "/templatetags/")),
-    ("session and user", ("/django/contrib/sessions/", "/django/contrib/auth/", "/allauth/")),
+    ("session+user", ("/django/contrib/sessions/", "/django/contrib/auth/", "/allauth/")),
     ("middleware", ("/django/middleware/", "/csp/", "/whitenoise/", "/mentorcircle/core/middleware")),
     ("app", ("/mentorcircle/",)),
 )
-ORDER = [name for name, _ in LAYERS] + ["Django and the client"]
-HEADINGS = ["SQL", "ORM", "templates", "session+user", "middleware", "app", "Django+client"]
+REST = "Django+client"
+ORDER = [name for name, _ in LAYERS] + [REST]
 
 
 def _layer(path: str) -> str | None:
@@ -62,7 +62,7 @@ def layers(root) -> Counter[str]:  # type: ignore[no-untyped-def]
             if not child.is_synthetic:  # its time is in its parent's own time already
                 walk(child, layer)
 
-    walk(root, "Django and the client")
+    walk(root, REST)
     return found
 
 
@@ -102,7 +102,7 @@ def measure(requests: int, *, only: list[str] | None, html: Path | None) -> None
         (name, page) for name, page in PAGES if not only or name in only
     ]
     print("ms per request, large program")
-    heading = "".join(f"{name:>14}" for name in ("total", *HEADINGS))
+    heading = "".join(f"{name:>14}" for name in ("total", *ORDER))
     print(f"{'page':<40}{heading}")
     for name, page in pages:
         path, viewer, expect = page(built)
